@@ -179,8 +179,9 @@ func (s *Signer) prepare(r *http.Request, presign bool) (uri string, signed []st
 // X-Amz-Date, X-Amz-Security-Token (temporary credentials), X-Amz-Content-Sha256 (S3 profile,
 // or when payloadHash is not "") and Authorization, replacing earlier values.
 //
-// payloadHash is the hex SHA-256 of the body, UnsignedPayload (S3), StreamingPayload (used by
-// SignStreaming), or "" for the empty-body hash. The canonical path is the one net/http puts
+// payloadHash is the hex SHA-256 of the body, "" for the empty-body hash, or for S3
+// UnsignedPayload or a streaming literal (the caller then frames the body itself; SignStreaming
+// does it for StreamingPayload). The canonical path is the one net/http puts
 // on the wire (r.URL.Opaque, else r.URL.EscapedPath()); for S3 the path is first rewritten to
 // EncodePath(true, r.URL.Path). now is read once by the caller (trap T8).
 func (s *Signer) Sign(r *http.Request, payloadHash string, now time.Time) error {
@@ -194,8 +195,9 @@ type trace struct{ cr, sts string }
 func (s *Signer) sign(r *http.Request, payloadHash string, now time.Time, tr *trace) (sig []byte, err error) {
 	switch {
 	case payloadHash == "":
-	case isHex64(payloadHash), payloadHash == StreamingPayload:
-	case payloadHash == UnsignedPayload && s.cfg.S3:
+	case isHex64(payloadHash):
+	case s.cfg.S3 && (payloadHash == UnsignedPayload || payloadHash == StreamingPayload ||
+		payloadHash == StreamingPayloadTrailer || payloadHash == StreamingUnsignedTrailer):
 	default:
 		return nil, errors.New("sigv4: payload hash must be 64 lower-case hex digits or UNSIGNED-PAYLOAD (S3)")
 	}
