@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -263,7 +264,7 @@ func (s *Server) ReloadKeys(k Keys) error {
 			if !ok {
 				continue
 			}
-			eq, isEq := prev.PublicKey.(interface{ Equal(any) bool })
+			eq, isEq := prev.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
 			if !isEq || !eq.Equal(tk.PublicKey) {
 				return fmt.Errorf("%w: key group %q, key %s", ErrKeyRemapped, g, tk.ID)
 			}
