@@ -20,13 +20,15 @@ type Authorization struct {
 	Date          string   // YYYYMMDD of the credential scope
 	Region        string   // credential scope region
 	Service       string   // credential scope service
-	Terminator    string   // always "aws4_request" once parsed
+	Terminator    string   // "aws4_request" once verified
 	SignedHeaders []string // lower case, strictly ascending
 	Signature     string   // as sent; checked for 64 lower-case hex only when verifying
 }
 
-// Scope returns "date/region/service/aws4_request".
-func (a *Authorization) Scope() string { return scopeOf(a.Date, a.Region, a.Service) }
+// Scope returns the credential scope as sent, "date/region/service/terminator".
+func (a *Authorization) Scope() string {
+	return a.Date + "/" + a.Region + "/" + a.Service + "/" + a.Terminator
+}
 
 // String formats a exactly as signers emit it:
 // "AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=a;b, Signature=hex".
