@@ -269,7 +269,7 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 			AuthorizationType: awsapigateway.AuthorizationType_IAM,
 		},
 		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String("v1"),
+			StageName:            jsii.String("api"),
 			ThrottlingRateLimit:  jsii.Number(100),
 			ThrottlingBurstLimit: jsii.Number(200),
 		},
