@@ -154,7 +154,9 @@ func TestErrorTable(t *testing.T) {
 			return mut(get(nil)(t), func(r *http.Request) { r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256" })
 		}, code: "InvalidArgument", status: 400, reason: MultipleAuth},
 		{name: "sigv2 header", req: func(t *testing.T) *http.Request {
-			return mut(get(nil)(t), func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=") })
+			return mut(get(nil)(t), func(r *http.Request) {
+				r.Header.Set("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=")
+			})
 		}, code: "InvalidRequest", status: 400, reason: UnsupportedAlgorithm},
 		{name: "sigv4a header", req: func(t *testing.T) *http.Request {
 			return mut(get(nil)(t), func(r *http.Request) {
@@ -322,7 +324,9 @@ func TestErrorTable(t *testing.T) {
 			return mut(get(nil)(t), func(r *http.Request) { r.URL.RawQuery = strings.Repeat("a=1&", 257) })
 		}, code: "InvalidArgument", status: 400, reason: TooLarge},
 		{name: "authorization too long", req: func(t *testing.T) *http.Request {
-			return mut(get(nil)(t), func(r *http.Request) { r.Header.Set("Authorization", r.Header.Get("Authorization")+strings.Repeat(" ", 4096)) })
+			return mut(get(nil)(t), func(r *http.Request) {
+				r.Header.Set("Authorization", r.Header.Get("Authorization")+strings.Repeat(" ", 4096))
+			})
 		}, code: "AuthorizationHeaderMalformed", status: 400, reason: TooLarge},
 	}
 	v := katVerifier(t)
