@@ -549,6 +549,7 @@ func TestConfigValidation(t *testing.T) {
 		"no key":        {func(c *StackConfig) { c.PublicKeyPEM = nil }, "publicKeyPem or publicKeyFile: required"},
 		"p384 key":      {func(c *StackConfig) { c.PublicKeyPEM = readFixture(t, "public_p384.pem") }, "P-256"},
 		"not pem":       {func(c *StackConfig) { c.PublicKeyPEM = []byte("ssm://signet/key") }, "no PEM block"},
+		"two keys":      {func(c *StackConfig) { c.PublicKeyPEM = append(readFixture(t, "public_a.pem"), readFixture(t, "public_b.pem")...) }, "more than one"},
 		"bad param":     {func(c *StackConfig) { c.SigningKeyParameter = "signet/*" }, "signingKeyParameter"},
 		"jwt no aud":    {func(c *StackConfig) { c.JWTIssuer = "https://issuer.example" }, "jwtAudience"},
 		"jwt http":      {func(c *StackConfig) { c.JWTIssuer = "http://x"; c.JWTAudience = []string{"a"} }, "https://"},
