@@ -1,0 +1,24 @@
+//go:build signet_wired
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/signet-project/signet/keys"
+	"github.com/signet-project/signet/keys/awskeys"
+)
+
+// openSSM opens the SecureString parameter holding the private key PEM, with the function's
+// own role credentials (ssm:GetParameter on this one parameter, deploy/cdk).
+func openSSM(ctx context.Context, name string) (keys.Source, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lambda: AWS config: %w", err)
+	}
+	return awskeys.OpenSource(ctx, "ssm://"+strings.TrimPrefix(name, "/"), cfg)
+}
