@@ -1,0 +1,5 @@
+package awskeys
+
+import "fmt"
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
