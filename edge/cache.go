@@ -12,6 +12,7 @@ import (
 type entry struct {
 	header     http.Header // response headers to replay (no hop-by-hop, no Set-Cookie, no Date)
 	body       []byte
+	clen       []string // Content-Length, preformatted
 	etag       string
 	lastMod    string
 	modTime    time.Time

@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -21,7 +22,7 @@ type accessRecord struct {
 	cache     string
 	bytes     int64
 	dur       time.Duration
-	clientIP  string
+	clientIP  netip.Addr
 	behavior  int
 }
 
@@ -49,7 +50,7 @@ func (a *accessRecord) LogValue() slog.Value {
 	attrs = append(attrs,
 		slog.Int64("bytes", a.bytes),
 		slog.Duration("duration", a.dur),
-		slog.String("client_ip", a.clientIP),
+		slog.String("client_ip", a.clientIP.String()),
 	)
 	return slog.GroupValue(attrs...)
 }

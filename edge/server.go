@@ -171,6 +171,7 @@ func New(cfg Config, keys Keys, opts Options) (*Server, error) {
 			ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *entry]) time.Duration {
 				return e.Value.life
 			}),
+			Logger: otterLogger{s.log},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("edge: cache: %w", err)
@@ -178,6 +179,7 @@ func New(cfg Config, keys Keys, opts Options) (*Server, error) {
 		s.direct, err = otter.New(&otter.Options[string, struct{}]{
 			MaximumSize:      10000,
 			ExpiryCalculator: otter.ExpiryWriting[string, struct{}](time.Minute),
+			Logger:           otterLogger{s.log},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("edge: cache: %w", err)
@@ -403,9 +405,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 	rec.rawPath, rec.rawQuery = rawPath, rawQuery
 	peer := peerAddr(r.RemoteAddr)
 	clientIP, trustedPeer := s.trust.clientIP(peer, r.Header)
-	if clientIP.IsValid() {
-		rec.clientIP = clientIP.String()
-	}
+	rec.clientIP = clientIP
 	switch {
 	case len(uri) > maxURLBytes:
 		rec.rawPath, rec.rawQuery = rawPath[:min(len(rawPath), 256)], ""
@@ -597,7 +597,7 @@ func (s *Server) serveEntry(w http.ResponseWriter, r *http.Request, e *entry, xc
 		http.ServeContent(w, r, "", e.modTime, bytes.NewReader(e.body))
 		return
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(e.body))}
+	h["Content-Length"] = e.clen
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(e.body)
@@ -697,6 +697,7 @@ func (s *Server) load(ctx context.Context, b *behavior, t originTarget, viewer *
 	if lastMod != "" {
 		e.modTime, _ = http.ParseTime(lastMod)
 	}
+	e.clen = []string{strconv.Itoa(len(body))}
 	if e.life <= 0 {
 		e.life = time.Second
 	}
@@ -854,8 +855,8 @@ func (s *Server) proxyDirect(w *respWriter, r *http.Request, b *behavior, t orig
 		return
 	}
 	// Added after signing: unsigned by definition (spec sigv4 §5.2).
-	if rec.clientIP != "" {
-		req.Header.Set("X-Forwarded-For", rec.clientIP)
+	if rec.clientIP.IsValid() {
+		req.Header.Set("X-Forwarded-For", rec.clientIP.String())
 	}
 	resp, err := s.roundTrip(b.origin, req)
 	if err != nil {
@@ -898,4 +899,16 @@ func (s *Server) streamResponse(w *respWriter, r *http.Request, resp *http.Respo
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Debug("edge: streaming origin body", slog.String("error", err.Error()))
 	}
+}
+
+// otterLogger sends the cache library's own warnings to the edge's logger at debug level
+// (a loader error is already answered and logged per request).
+type otterLogger struct{ l *slog.Logger }
+
+func (o otterLogger) Warn(ctx context.Context, msg string, err error) {
+	o.l.Debug("edge: cache: "+msg, slog.String("error", err.Error()))
+}
+
+func (o otterLogger) Error(ctx context.Context, msg string, err error) {
+	o.l.Warn("edge: cache: "+msg, slog.String("error", err.Error()))
 }

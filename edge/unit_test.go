@@ -346,7 +346,7 @@ func TestAccessLogRedaction(t *testing.T) {
 		id: "R1", method: "GET", rawPath: "/a.jpg",
 		rawQuery: "x=1&Expires=123&Signature=SIGSECRET&Key-Pair-Id=KID&Policy=POLSECRET&Hash-Algorithm=SHA256" +
 			"&X-Amz-Signature=AMZSIG&x-amz-credential=AMZCRED&X-Amz-Security-Token=TOKEN&%53ignature=ENC",
-		status: 403, reason: "bad_signature", keyPairID: "KID", clientIP: "192.0.2.1",
+		status: 403, reason: "bad_signature", keyPairID: "KID", clientIP: netip.MustParseAddr("192.0.2.1"),
 	}
 	s.logAccess(t.Context(), rec)
 	out := buf.String()
