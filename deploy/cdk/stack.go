@@ -143,7 +143,6 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 		MinimumTLSVersion: jsii.Number(1.2),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:         jsii.Bool(true),
 		// Objects outlive the stack: `cdk destroy` leaves the bucket (README, tear down).
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
