@@ -353,6 +353,14 @@ func TestLambdaLeastPrivilege(t *testing.T) {
 					t.Errorf("statement %s grants %s on *", st["Sid"], actions)
 				}
 			}
+			if strings.Contains(actions, "s3:") {
+				if strings.Contains(actions, "s3:GetObject") || strings.Contains(actions, "s3:Delete") || strings.Contains(actions, "s3:*") {
+					t.Errorf("issuer may %s: it only presigns uploads", actions)
+				}
+				if r := jsonString(res); len(res) != 1 || !strings.Contains(r, `"/users/*"`) {
+					t.Errorf("S3 grant on %s, want the users/* prefix only", r)
+				}
+			}
 			if strings.Contains(actions, "ssm:") || strings.Contains(actions, "kms:") {
 				ssmStatements++
 				if actions != `"ssm:GetParameter"` {
