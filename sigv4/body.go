@@ -147,7 +147,7 @@ func (v *Verifier) wrapBody(r *http.Request, au *auth, key [32]byte, res *Result
 		if len(r.Header["X-Amz-Trailer"]) > 0 {
 			return errTrailer("x-amz-trailer without a trailer payload")
 		}
-		hb := &hashBody{src: r.Body, ck: ck, md5: md5Check2(md)}
+		hb := &hashBody{src: r.Body, ck: ck, md5: md}
 		if isHex64(payload) {
 			hb.sha = sha256.New()
 			hex.Decode(hb.want[:], []byte(payload))
@@ -178,7 +178,7 @@ func (v *Verifier) wrapBody(r *http.Request, au *auth, key [32]byte, res *Result
 		return errIncomplete("bad x-amz-decoded-content-length")
 	}
 	cb := &chunkedBody{
-		src: r.Body, want: want, md5: md5Check2(md),
+		src: r.Body, want: want, md5: md,
 		signed:  payload != StreamingUnsignedTrailer,
 		trailer: payload != StreamingPayload,
 		key:     key, amzDate: au.amzDate, scope: au.a.Scope(),
@@ -214,9 +214,6 @@ func (v *Verifier) wrapBody(r *http.Request, au *auth, key [32]byte, res *Result
 	res.DecodedLength = want
 	return nil
 }
-
-// md5Check2 keeps a nil *md5Check nil through the interface-free field.
-func md5Check2(m *md5Check) *md5Check { return m }
 
 // hashBody verifies a plain body while it is read: SHA-256 against the declared hex
 // payload, and the x-amz-checksum-* / Content-MD5 headers, all in one pass (spec/sigv4.md §2.4).

@@ -21,7 +21,6 @@ type request struct {
 	signed  []string // lower-case, strictly ascending
 	payload string   // payload field
 	r       *http.Request
-	// skipToken drops x-amz-security-token... never: only tests use skipQueryToken.
 }
 
 // appendCanonicalRequest appends the canonical request to dst. missing is the first signed

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"net/http"
 	"strconv"
 )
 
@@ -192,11 +191,7 @@ func (c *chunkedBody) next() error {
 	if c.got != c.want {
 		return errIncomplete("fewer bytes than x-amz-decoded-content-length")
 	}
-	if c.trailer {
-		if e := c.ck.check(); e != nil {
-			return e
-		}
-	} else if e := c.ck.check(); e != nil {
+	if e := c.ck.check(); e != nil {
 		return e
 	}
 	if e := c.md5.check(); e != nil {
@@ -278,5 +273,3 @@ func (c *chunkedBody) readTrailer() error {
 	c.ck.want = want
 	return nil
 }
-
-var _ = http.StatusOK

@@ -131,6 +131,9 @@ func (s *Signer) prepare(r *http.Request, presign bool) (uri string, signed []st
 		return "", nil, errors.New("sigv4: request has no URL")
 	}
 	if s.cfg.S3 && r.URL.Opaque == "" {
+		if r.URL.Path == "" {
+			r.URL.Path = "/"
+		}
 		enc := EncodePath(true, r.URL.Path)
 		r.URL.RawPath = enc
 		if r.URL.EscapedPath() != enc {

@@ -100,6 +100,19 @@ func TestTrapT7AccessKeyEncodedInCredential(t *testing.T) {
 	}
 }
 
+func TestSignEmptyPath(t *testing.T) {
+	r, _ := http.NewRequest("GET", "http://127.0.0.1:9000", nil)
+	if err := katSigner(t, false).Sign(r, "", katTime); err != nil {
+		t.Fatal(err)
+	}
+	if r.URL.RequestURI() != "/" {
+		t.Errorf("wire path %q", r.URL.RequestURI())
+	}
+	if _, err := katVerifier(t).Verify(toServer(t, r, nil), katTime); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestTrapT8Midnight(t *testing.T) {
 	before := time.Date(2013, 5, 24, 23, 59, 59, 900e6, time.UTC)
 	r, _ := http.NewRequest("GET", "http://127.0.0.1/b/k", nil)

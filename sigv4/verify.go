@@ -208,6 +208,10 @@ func (v *Verifier) verify(r *http.Request, now time.Time) (*Result, *Error) {
 			return nil, e
 		}
 		au = auth{presign: true, a: &pq.Credential, amzDate: pq.Date, expires: pq.Expires, token: pq.SecurityToken, hasTok: pq.HasToken, qsha: pq.ContentSHA256}
+		if _, found := slices.BinarySearch(pq.Credential.SignedHeaders, "x-amz-date"); found {
+			// spec/sigv4.md §1.9: the date travels in the query only.
+			return nil, queryError(MalformedPresign, "X-Amz-Date must not be a signed header of a presigned request.", "presigned request signs an x-amz-date header")
+		}
 	} else {
 		if len(authz) != 1 {
 			return nil, headerMalformed(MalformedAuthorization, "repeated authorization header", "the header is repeated.", "Authorization header is repeated.")
