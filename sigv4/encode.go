@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"slices"
@@ -179,7 +180,8 @@ func canonicalURI(wire string, s3, normalize bool) (string, error) {
 	return uriEncode(wire, true), nil
 }
 
-type queryPair struct{ k, v string }
+// queryPair locates one encoded name and value inside a shared buffer.
+type queryPair struct{ k0, k1, v1 int32 } // name buf[k0:k1], value buf[k1:v1]
 
 // canonicalQuery builds the canonical query string from a raw query (spec/sigv4.md §1.4):
 // items split on '&' (empty ones dropped), each on its first '=', strictly decoded ('+' is a
@@ -191,7 +193,7 @@ func canonicalQuery(raw string, skip func(name string) bool) (string, error) {
 	}
 	var stack [16]queryPair
 	pairs := stack[:0]
-	size := 0
+	buf := make([]byte, 0, len(raw)+len(raw)/2)
 	for item := range strings.SplitSeq(raw, "&") {
 		if item == "" {
 			continue
@@ -208,26 +210,29 @@ func canonicalQuery(raw string, skip func(name string) bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		p := queryPair{uriEncode(dk, false), uriEncode(dv, false)}
-		size += len(p.k) + len(p.v) + 2
+		p := queryPair{k0: int32(len(buf))}
+		buf = appendURIEncode(buf, dk, false)
+		p.k1 = int32(len(buf))
+		buf = appendURIEncode(buf, dv, false)
+		p.v1 = int32(len(buf))
 		pairs = append(pairs, p)
 	}
 	slices.SortFunc(pairs, func(a, b queryPair) int {
-		if c := strings.Compare(a.k, b.k); c != 0 {
+		if c := bytes.Compare(buf[a.k0:a.k1], buf[b.k0:b.k1]); c != 0 {
 			return c
 		}
-		return strings.Compare(a.v, b.v)
+		return bytes.Compare(buf[a.k1:a.v1], buf[b.k1:b.v1])
 	})
-	b := make([]byte, 0, size)
+	out := make([]byte, 0, len(buf)+2*len(pairs))
 	for i, p := range pairs {
 		if i > 0 {
-			b = append(b, '&')
+			out = append(out, '&')
 		}
-		b = append(b, p.k...)
-		b = append(b, '=')
-		b = append(b, p.v...)
+		out = append(out, buf[p.k0:p.k1]...)
+		out = append(out, '=')
+		out = append(out, buf[p.k1:p.v1]...)
 	}
-	return string(b), nil
+	return string(out), nil
 }
 
 // appendHeaderValue appends the canonical form of one header line's value: trimmed, and every
@@ -281,7 +286,23 @@ func headerValues(r *http.Request, name string) ([]string, bool) {
 			return []string{strings.Join(r.TransferEncoding, ",")}, true
 		}
 	}
-	if vs, ok := r.Header[http.CanonicalHeaderKey(name)]; ok {
+	var kb [64]byte
+	if len(name) <= len(kb) {
+		// Canonical MIME form in a stack buffer: the map index with string(bytes) does not allocate.
+		k := kb[:len(name)]
+		upper := true
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if upper && 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			k[i] = c
+			upper = c == '-'
+		}
+		if vs, ok := r.Header[string(k)]; ok {
+			return vs, true
+		}
+	} else if vs, ok := r.Header[http.CanonicalHeaderKey(name)]; ok {
 		return vs, true
 	}
 	// Slow path: a non-canonical key.
