@@ -164,6 +164,7 @@ func (v *Verifier) wrapBody(r *http.Request, au *auth, key [32]byte, res *Result
 		}
 		res.Body = hb
 		res.DecodedLength = r.ContentLength
+		res.ContentEncoding = strings.Join(r.Header["Content-Encoding"], ",")
 		return nil
 	}
 
@@ -210,6 +211,15 @@ func (v *Verifier) wrapBody(r *http.Request, au *auth, key [32]byte, res *Result
 		return errIncomplete("aws-chunked request without a body")
 	}
 	cb.br = newLineReader(r.Body)
+	var rest []string
+	for _, v := range r.Header["Content-Encoding"] {
+		for part := range strings.SplitSeq(v, ",") {
+			if p := strings.TrimSpace(part); p != "" && !strings.EqualFold(p, "aws-chunked") {
+				rest = append(rest, p)
+			}
+		}
+	}
+	res.ContentEncoding = strings.Join(rest, ",")
 	res.Body = cb
 	res.DecodedLength = want
 	return nil

@@ -402,9 +402,14 @@ func TestStreamingForms(t *testing.T) {
 			})
 		}
 	}
-	res, err := v.Verify(streamingS3(t, body, StreamingPayload, "", "", nil, nil), katTime)
+	res, err := v.Verify(streamingS3(t, body, StreamingPayload, "", "", func(r *http.Request) {
+		r.Header.Set("Content-Encoding", "aws-chunked,gzip")
+	}, nil), katTime)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if res.ContentEncoding != "gzip" || res.DecodedLength != int64(len(body)) {
+		t.Errorf("content encoding %q, decoded length %d", res.ContentEncoding, res.DecodedLength)
 	}
 	if got, err := io.ReadAll(res.Body); err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("read %d bytes, err %v", len(got), err)

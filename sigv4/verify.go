@@ -122,6 +122,9 @@ type Result struct {
 	Path          string    // the wire path that was verified
 	Query         string    // the raw query that was verified
 	SessionToken  bool      // a session token was presented and matched
+	// ContentEncoding is the request's Content-Encoding without aws-chunked, what a store
+	// keeps for the object (spec/sigv4.md §3.1); "" when nothing else remains.
+	ContentEncoding string
 }
 
 func parseAmzDate(s string) (time.Time, bool) {
