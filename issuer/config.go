@@ -247,7 +247,6 @@ func DefaultConfig() Config {
 		}},
 		RateLimit: RateLimitConfig{PerIdentity: Rate{N: 50, Per: time.Second}, Burst: 100},
 		Uploads: UploadConfig{
-			ContentTypes: DefaultContentTypes(),
 			MaxSize:      100 << 20,
 			ExpiresIn:    confval.Duration(15 * time.Minute),
 			Region:       "us-east-1",
