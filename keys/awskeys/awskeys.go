@@ -221,6 +221,10 @@ func NewKMSSigner(ctx context.Context, client KMSAPI, keyID string, timeout time
 // Public returns the public key fetched from KMS.
 func (s *KMSSigner) Public() crypto.PublicKey { return s.pub }
 
+// SupportedHashes reports SHA-256 only (cfsign.HashLimiter): a CloudFront signer built on a
+// KMS key then defaults to Hash-Algorithm SHA256, for RSA keys too.
+func (s *KMSSigner) SupportedHashes() []crypto.Hash { return []crypto.Hash{crypto.SHA256} }
+
 // KeyID returns the KMS key id the signer uses.
 func (s *KMSSigner) KeyID() string { return s.keyID }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/signet-project/signet/cfsign"
 	"github.com/signet-project/signet/keys"
 )
 
@@ -222,5 +224,42 @@ func TestOpenSource(t *testing.T) {
 		if _, err := OpenSource(context.Background(), uri, cfg); err == nil {
 			t.Errorf("%s accepted", uri)
 		}
+	}
+}
+
+// TestKMSSignerWithCfsign: a CloudFront URL signed through the KMS signer (DIGEST requests
+// checked by the fake) verifies with cfsign, and cfsign picks SHA-256 for KMS keys.
+func TestKMSSignerWithCfsign(t *testing.T) {
+	for _, typ := range []keys.Type{keys.ECDSA, keys.RSA} {
+		t.Run(string(typ), func(t *testing.T) {
+			k, _ := keys.Generate(typ)
+			s, err := NewKMSSigner(context.Background(), &fakeKMS{key: k}, "alias/signet", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := cfsign.NewSigner("KKMSTEST000001", s, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs.Hash() != cfsign.SHA256 {
+				t.Fatalf("hash %s, want SHA256 for a KMS key", cs.Hash())
+			}
+			now := time.Now()
+			u, err := cs.SignURL("https://cdn.example.com/users/alice/a.jpg", cfsign.SignParams{Expires: now.Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := cfsign.NewVerifier([]cfsign.KeyGroup{{Name: "g", Keys: []cfsign.TrustedKey{
+				{ID: "KKMSTEST000001", PublicKey: k.Public(), Algorithms: []cfsign.HashAlgorithm{cfsign.SHA256}}}}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.VerifyURL(u, netip.MustParseAddr("192.0.2.1"), now, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cfsign.NewSigner("KKMSTEST000001", s, &cfsign.SignerOptions{Hash: cfsign.SHA1}); err == nil {
+				t.Error("cfsign accepted SHA-1 for a KMS key")
+			}
+		})
 	}
 }
