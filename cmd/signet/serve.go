@@ -290,7 +290,22 @@ func (s *stack) reloadKeys(cfg *config.Config, getenv func(string) string, logge
 		logger.Info("sighup: no edge, nothing to reload")
 		return
 	}
-	k, err := cfg.EdgeKeys(getenv)
+	// A configuration file is re-read for its keys and key_groups; key files are re-read
+	// either way. The rest of the file needs a restart.
+	cur := *cfg
+	if cfg.Path != "" {
+		next, err := config.Load(cfg.Path)
+		if err != nil {
+			logger.Error("key reload failed; keeping the current keys", "err", err)
+			return
+		}
+		cur.Keys, cur.KeyGroups = next.Keys, next.KeyGroups
+		if err := cur.Validate(); err != nil {
+			logger.Error("key reload failed; keeping the current keys", "err", err)
+			return
+		}
+	}
+	k, err := cur.EdgeKeys(getenv)
 	if err == nil {
 		err = s.edge.ReloadKeys(k)
 	}
@@ -298,5 +313,6 @@ func (s *stack) reloadKeys(cfg *config.Config, getenv func(string) string, logge
 		logger.Error("key reload failed; keeping the current keys", "err", err)
 		return
 	}
+	cfg.Keys, cfg.KeyGroups = cur.Keys, cur.KeyGroups
 	logger.Info("key groups reloaded", "groups", len(k.Groups))
 }

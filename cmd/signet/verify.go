@@ -128,7 +128,7 @@ func runVerify(_ context.Context, e *env, args []string, explain bool) error {
 		x := v.Explain(viewer)
 		fmt.Fprint(e.stdout, x.String())
 		if !x.OK() {
-			return &cliError{msg: "refused", code: 1}
+			return refusal(x.Err, ip)
 		}
 		return nil
 	}

@@ -78,7 +78,9 @@ type Credential struct {
 }
 
 // String implements fmt.Stringer without the secret.
-func (c Credential) String() string { return "{access_key_id: " + c.AccessKeyID + ", secret: [redacted]}" }
+func (c Credential) String() string {
+	return "{access_key_id: " + c.AccessKeyID + ", secret: [redacted]}"
+}
 
 // Key is one trusted public key.
 type Key struct {
@@ -98,7 +100,7 @@ var Env = []string{
 
 // Overrides are values set by flags or environment variables; "" = not set.
 type Overrides struct {
-	DataDir, LogLevel, LogFormat              string
+	DataDir, LogLevel, LogFormat               string
 	EdgeAddr, IssuerAddr, StoreAddr, AdminAddr string
 }
 
