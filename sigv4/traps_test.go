@@ -216,3 +216,31 @@ func roundTripS3(t *testing.T, key string) {
 	pr, _ := http.NewRequest("GET", u, nil)
 	do(pr)
 }
+
+type explodingBody struct{ t *testing.T }
+
+func (b explodingBody) Read([]byte) (int, error) { b.t.Error("body read before authentication"); return 0, io.EOF }
+func (b explodingBody) Close() error             { return nil }
+
+// TestRefusedRequestBodyUnread: steps 1-8 run before the body is touched (spec/sigv4.md §2.2),
+// so a refused Expect: 100-continue upload never sends it.
+func TestRefusedRequestBodyUnread(t *testing.T) {
+	body := []byte("payload")
+	for _, reason := range []string{"signature", "skew", "unsigned header"} {
+		r := signedS3(t, "PUT", "/bucket/key", body, nil)
+		r.Header.Set("Expect", "100-continue")
+		now := katTime
+		switch reason {
+		case "signature":
+			r.URL.RawQuery = "tampered=1"
+		case "skew":
+			now = now.Add(time.Hour)
+		case "unsigned header":
+			r.Header.Set("X-Amz-Acl", "public-read")
+		}
+		r.Body = explodingBody{t}
+		if _, err := katVerifier(t).Verify(r, now); err == nil {
+			t.Errorf("%s: accepted", reason)
+		}
+	}
+}
