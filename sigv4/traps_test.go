@@ -219,8 +219,11 @@ func roundTripS3(t *testing.T, key string) {
 
 type explodingBody struct{ t *testing.T }
 
-func (b explodingBody) Read([]byte) (int, error) { b.t.Error("body read before authentication"); return 0, io.EOF }
-func (b explodingBody) Close() error             { return nil }
+func (b explodingBody) Read([]byte) (int, error) {
+	b.t.Error("body read before authentication")
+	return 0, io.EOF
+}
+func (b explodingBody) Close() error { return nil }
 
 // TestRefusedRequestBodyUnread: steps 1-8 run before the body is touched (spec/sigv4.md §2.2),
 // so a refused Expect: 100-continue upload never sends it.
