@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/signet-project/signet/cfsign"
 	"github.com/signet-project/signet/internal/confval"
 	"github.com/signet-project/signet/sigv4"
@@ -429,5 +430,45 @@ func TestReloadKeysRefusesRemap(t *testing.T) {
 	}
 	if err := s.ReloadKeys(Keys{Groups: map[string][]cfsign.TrustedKey{}}); err == nil {
 		t.Error("reload leaving a protected behaviour without keys accepted")
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	o := newObjectOrigin(t)
+	o.put("m", []byte("m"))
+	reg := prometheus.NewRegistry()
+	_, ets := testEdge(t, o, nil, Keys{}, Options{Registry: reg})
+	get(t, ets.URL+"/m")
+	get(t, ets.URL+"/m")
+	get(t, ets.URL+"/nope")
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "," + l.GetName() + "=" + l.GetValue()
+			}
+			if c := m.GetCounter(); c != nil {
+				got[name] = c.GetValue()
+			}
+			if h := m.GetHistogram(); h != nil {
+				got[name] = float64(h.GetSampleCount())
+			}
+		}
+	}
+	for k, want := range map[string]float64{
+		"signet_edge_requests_total,reason=,status=200":           2,
+		"signet_edge_requests_total,reason=origin_404,status=404": 1,
+		"signet_edge_cache_requests_total,result=hit":             1,
+		"signet_edge_cache_requests_total,result=miss":            2,
+		"signet_edge_origin_duration_seconds,origin=o,outcome=ok": 2,
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %v", k, got[k], want)
+		}
 	}
 }
