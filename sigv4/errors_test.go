@@ -399,6 +399,18 @@ func TestStreamingForms(t *testing.T) {
 				if err != nil || !bytes.Equal(got, body) {
 					t.Fatalf("read %d bytes, err %v", len(got), err)
 				}
+				// The same upload with another body's checksum: BadDigest naming the algorithm.
+				h := alg.new()
+				h.Write([]byte("other"))
+				wrong := alg.header + ":" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+				res, err = v.Verify(streamingS3(t, body, mode, alg.header, wrong, nil, nil), katTime)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = io.ReadAll(res.Body)
+				if e := asError(t, err); e.Code != "BadDigest" || e.Message != "The "+alg.name+" you specified did not match the calculated checksum." {
+					t.Errorf("wrong checksum: %v (%s)", err, e.Message)
+				}
 			})
 		}
 	}

@@ -186,6 +186,9 @@ type auth struct {
 }
 
 func (v *Verifier) verify(r *http.Request, now time.Time) (*Result, *Error) {
+	if r == nil || r.URL == nil {
+		return nil, newErr(MissingAuth, "AccessDenied", http.StatusForbidden, msgAccessDenied, "no request")
+	}
 	// 1. Mechanism.
 	qs, e := scanQuery(r.URL.RawQuery)
 	if e != nil {
