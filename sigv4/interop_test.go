@@ -245,6 +245,7 @@ func TestBotocorePresignByteForByte(t *testing.T) {
 		{"http://127.0.0.1:9000/bucket/a%3Db%3Ac%24d%40e%28f%29g%21h%2Ai%27j%2Ck", false},
 		{"http://127.0.0.1:9000/bucket/my%20file%2B1.txt?response-content-type=text%2Fplain&x-id=GetObject", true},
 		{"http://127.0.0.1:9000/bucket/dir/%E2%9C%93.txt?versionId=3&acl", false},
+		{"http://127.0.0.1:9000/bucket/k?prefix=a+b&marker=%2a%7E&empty=", false},
 	}
 	var cases []botoCase
 	for _, u := range urls {
