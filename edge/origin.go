@@ -304,3 +304,8 @@ func classifyOriginErr(err error) error {
 	t := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 	return &originError{timeout: t, err: err}
 }
+
+func sha256hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
