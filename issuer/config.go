@@ -247,9 +247,9 @@ func DefaultConfig() Config {
 		}},
 		RateLimit: RateLimitConfig{PerIdentity: Rate{N: 50, Per: time.Second}, Burst: 100},
 		Uploads: UploadConfig{
-			MaxSize:      100 << 20,
-			ExpiresIn:    confval.Duration(15 * time.Minute),
-			Region:       "us-east-1",
+			MaxSize:   100 << 20,
+			ExpiresIn: confval.Duration(15 * time.Minute),
+			Region:    "us-east-1",
 		},
 		UserPrefix: "users/{sub}/",
 	}
