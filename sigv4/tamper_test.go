@@ -73,7 +73,9 @@ func TestTamperMatrix(t *testing.T) {
 		{"expires over a week", func(r *http.Request) { setQuery(r, "X-Amz-Expires=3600", "X-Amz-Expires=604801") }, BadExpires},
 		{"signed headers", func(r *http.Request) { setQuery(r, "host%3Brange", "host") }, SignatureMismatch},
 		{"algorithm", func(r *http.Request) { setQuery(r, "AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512") }, UnsupportedAlgorithm},
-		{"signature removed", func(r *http.Request) { r.URL.RawQuery = r.URL.RawQuery[:strings.LastIndex(r.URL.RawQuery, "&X-Amz-Signature")] }, MalformedPresign},
+		{"signature removed", func(r *http.Request) {
+			r.URL.RawQuery = r.URL.RawQuery[:strings.LastIndex(r.URL.RawQuery, "&X-Amz-Signature")]
+		}, MalformedPresign},
 		{"token added", func(r *http.Request) { r.URL.RawQuery += "&X-Amz-Security-Token=x" }, BadToken},
 	}
 	run := func(carrier string, mk func() *http.Request, ts []tamper) {
