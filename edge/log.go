@@ -52,6 +52,9 @@ func (a *accessRecord) LogValue() slog.Value {
 		slog.Duration("duration", a.dur),
 		slog.String("client_ip", a.clientIP.String()),
 	)
+	if a.behavior >= 0 {
+		attrs = append(attrs, slog.Int("behavior", a.behavior))
+	}
 	return slog.GroupValue(attrs...)
 }
 

@@ -728,9 +728,10 @@ func (s *Server) roundTrip(o *origin, req *http.Request) (*http.Response, error)
 
 // revalCall coalesces concurrent revalidations of one stale entry.
 type revalCall struct {
-	done chan struct{}
-	e    *entry
-	err  error
+	done  chan struct{}
+	e     *entry
+	err   error
+	stale bool // origin failed; the stale entry is served
 }
 
 // revalidate asks the origin whether a stale entry still holds (If-None-Match /
@@ -745,9 +746,16 @@ func (s *Server) revalidate(w *respWriter, r *http.Request, b *behavior, t origi
 	s.revalMu.Unlock()
 	if !joined {
 		c.e, c.err = s.load(r.Context(), b, t, r, stale)
-		if c.err == nil {
+		var oe *originError
+		switch {
+		case c.err == nil:
 			s.cache.Set(ck, c.e)
-		} else {
+		case errors.As(c.err, &oe):
+			// Origin unreachable or timing out: serve the stale copy, as CloudFront does,
+			// and keep it for the next attempt.
+			s.log.Warn("edge: revalidation failed, serving stale", slog.String("error", c.err.Error()))
+			c.e, c.err, c.stale = stale, nil, true
+		default:
 			s.cache.Invalidate(ck)
 		}
 		s.revalMu.Lock()
@@ -770,7 +778,7 @@ func (s *Server) revalidate(w *respWriter, r *http.Request, b *behavior, t origi
 	rec.cache = cacheResultRevalidated
 	s.metrics.reval.Inc()
 	xc := xCacheMiss
-	if c.e.refreshed {
+	if c.e.refreshed || c.stale {
 		xc = xCacheHit // 304 from the origin: served from cache (CloudFront: RefreshHit)
 	}
 	s.serveEntry(w, r, c.e, xc)

@@ -472,3 +472,27 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestStaleServedWhenOriginFails(t *testing.T) {
+	o := newObjectOrigin(t)
+	o.cc = "max-age=5"
+	o.put("s", []byte("stale ok"))
+	var down atomic.Bool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			hj, _ := w.(http.Hijacker)
+			c, _, _ := hj.Hijack()
+			c.Close()
+			return
+		}
+		o.ServeHTTP(w, r)
+	})
+	clk := &fakeClock{t: time.Now()}
+	_, ets := testEdge(t, h, nil, Keys{}, Options{Clock: clk.Now})
+	get(t, ets.URL+"/s")
+	down.Store(true)
+	clk.Add(10 * time.Second)
+	if resp, b := get(t, ets.URL+"/s"); resp.StatusCode != 200 || string(b) != "stale ok" {
+		t.Errorf("origin down, stale entry: %d %q", resp.StatusCode, b)
+	}
+}
