@@ -103,7 +103,7 @@ func buildStack(ctx context.Context, cfg *config.Config, getenv func(string) str
 			}
 		} else if o, ok := firstS3Origin(cfg); ok {
 			remote, err := store.NewS3(store.S3Config{
-				Endpoint: o.Endpoint, Region: o.Region, PathStyle: true,
+				Endpoint: o.Endpoint, Region: o.Region, Bucket: o.Bucket, PathStyle: true,
 				AccessKeyID: o.Credentials.AccessKeyID, SecretAccessKey: o.Credentials.SecretAccessKey,
 			})
 			if err != nil {
