@@ -1,5 +1,3 @@
-//go:build signet_wired
-
 package main
 
 import (
@@ -230,7 +228,7 @@ func TestUnderRIE(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bootstrap := filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc,signet_wired", "-o", bootstrap, ".")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrap, ".")
 	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build bootstrap: %v\n%s", err, out)

@@ -1,5 +1,3 @@
-//go:build signet_wired
-
 // Command lambda is signet's issuer as an AWS Lambda function (provided.al2023, built as
 // `bootstrap`): API Gateway REST and HTTP APIs and function URLs invoke it, and it answers
 // with the same routes as `signet serve`'s issuer (/v1/urls, /v1/cookies, /v1/uploads,

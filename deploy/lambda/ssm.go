@@ -1,5 +1,3 @@
-//go:build signet_wired
-
 package main
 
 import (
