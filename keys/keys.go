@@ -110,7 +110,11 @@ func firstBlock(data []byte) (*pem.Block, error) {
 	if len(data) > maxKeyFileSize {
 		return nil, fmt.Errorf("keys: PEM data larger than %d bytes", maxKeyFileSize)
 	}
-	b, _ := pem.Decode(data)
+	b, rest := pem.Decode(data)
+	// openssl ecparam -genkey writes an "EC PARAMETERS" block before the key.
+	for b != nil && b.Type == "EC PARAMETERS" {
+		b, rest = pem.Decode(rest)
+	}
 	if b == nil {
 		return nil, errors.New("keys: no PEM block found")
 	}
