@@ -105,6 +105,9 @@ func startServe(t *testing.T) *stack {
 	}
 	s.cmd = cmd
 	t.Cleanup(func() {
+		if cmd.ProcessState != nil { // already waited for by the test
+			return
+		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()

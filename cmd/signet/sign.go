@@ -137,6 +137,10 @@ func signError(err error) error {
 	switch {
 	case strings.Contains(msg, "fips") || strings.Contains(msg, "SHA-1") && strings.Contains(msg, "FIPS"):
 		ce.withHint("pass --hash-algorithm SHA256")
+	case strings.Contains(msg, "signing parameter"):
+		ce.withHint("remove Expires, Policy, Signature, Key-Pair-Id and Hash-Algorithm from --url: it is already signed")
+	case strings.Contains(msg, "IPv6"):
+		ce.withHint("CloudFront honours IPv4 addresses and ranges only, e.g. --ip-address 192.0.2.0/24")
 	case strings.Contains(msg, "url") || strings.Contains(msg, "URL"):
 		ce.withHint("pass the URL exactly as it will be sent: absolute http(s), percent-encoded, no fragment")
 	}
