@@ -179,3 +179,28 @@ func TestRotationRejectsNothing(t *testing.T) {
 		t.Errorf("new key not trusted after reload: %d", resp.StatusCode)
 	}
 }
+
+// TestReloadKeepsSignatureCache: reloading the same keys keeps verified signatures cached;
+// removing the key drops them at once.
+func TestReloadKeepsSignatureCache(t *testing.T) {
+	o := newObjectOrigin(t)
+	o.put("c.txt", []byte("c"))
+	ts := newTestSigner(t, "KCACHEKEY00001")
+	other := newTestSigner(t, "KOTHERKEY00001")
+	s, ets := testEdge(t, o, protect, ts.keys, Options{})
+	u := ts.url(t, ets.URL+"/c.txt", cfsign.SignParams{})
+	get(t, u)
+	v1 := s.keys.Load().verifiers[0]
+	if err := s.ReloadKeys(ts.keys); err != nil {
+		t.Fatal(err)
+	}
+	if s.keys.Load().verifiers[0] != v1 {
+		t.Error("unchanged reload rebuilt the verifier (and dropped its cache)")
+	}
+	if err := s.ReloadKeys(other.keys); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := get(t, u); resp.StatusCode != 403 {
+		t.Errorf("URL signed by a removed key: %d", resp.StatusCode)
+	}
+}

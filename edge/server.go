@@ -90,6 +90,34 @@ type behavior struct {
 type keyState struct {
 	keys      Keys
 	verifiers []*cfsign.Verifier // by behaviour index; nil = public
+	shared    map[string]sharedVerifier
+}
+
+type sharedVerifier struct {
+	sig string // key groups, key ids and algorithms the verifier was built from
+	v   *cfsign.Verifier
+}
+
+func (st *keyState) sharedFor(k string) (sharedVerifier, bool) {
+	if st == nil {
+		return sharedVerifier{}, false
+	}
+	sv, ok := st.shared[k]
+	return sv, ok
+}
+
+// groupsSignature names the trusted keys of a verifier. Key material is not compared: a
+// reload cannot remap an id (ErrKeyRemapped).
+func groupsSignature(groups []cfsign.KeyGroup) string {
+	var b strings.Builder
+	for _, g := range groups {
+		b.WriteString(g.Name + "{")
+		for _, k := range g.Keys {
+			fmt.Fprintf(&b, "%s%v;", k.ID, k.Algorithms)
+		}
+		b.WriteString("}")
+	}
+	return b.String()
 }
 
 // New builds an edge from a validated configuration and resolved keys.
@@ -159,7 +187,7 @@ func New(cfg Config, keys Keys, opts Options) (*Server, error) {
 		}
 		s.behaviors = append(s.behaviors, b)
 	}
-	st, err := s.buildKeyState(keys)
+	st, err := s.buildKeyState(keys, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +225,8 @@ func New(cfg Config, keys Keys, opts Options) (*Server, error) {
 
 // buildKeyState makes one verifier per distinct (key groups, algorithms, IPv6) of the
 // protected behaviours. A behaviour naming a group without keys is an error: fail closed.
-func (s *Server) buildKeyState(k Keys) (*keyState, error) {
-	st := &keyState{keys: k, verifiers: make([]*cfsign.Verifier, len(s.behaviors))}
+func (s *Server) buildKeyState(k Keys, prev *keyState) (*keyState, error) {
+	st := &keyState{keys: k, verifiers: make([]*cfsign.Verifier, len(s.behaviors)), shared: map[string]sharedVerifier{}}
 	shared := map[string]*cfsign.Verifier{}
 	for _, b := range s.behaviors {
 		if !b.protected {
@@ -235,11 +263,22 @@ func (s *Server) buildKeyState(k Keys) (*keyState, error) {
 			}
 			groups = append(groups, kg)
 		}
+		// A reload that leaves these groups as they were keeps the verifier, and with it the
+		// verified-signature cache. Any change (a key added or removed) builds a new one, so
+		// a removed key's cached grants go with it.
+		sig := groupsSignature(groups)
+		if old, ok := prev.sharedFor(b.verifyKey); ok && old.sig == sig {
+			shared[b.verifyKey] = old.v
+			st.shared[b.verifyKey] = old
+			st.verifiers[b.idx] = old.v
+			continue
+		}
 		v, err := cfsign.NewVerifier(groups, &cfsign.VerifierOptions{AllowIPv6: b.cfg.AllowIPv6, CacheSize: s.sigCache})
 		if err != nil {
 			return nil, fmt.Errorf("edge: behaviors[%d]: %w", b.idx, err)
 		}
 		shared[b.verifyKey] = v
+		st.shared[b.verifyKey] = sharedVerifier{sig: sig, v: v}
 		st.verifiers[b.idx] = v
 	}
 	return st, nil
@@ -272,7 +311,7 @@ func (s *Server) ReloadKeys(k Keys) error {
 			}
 		}
 	}
-	st, err := s.buildKeyState(k)
+	st, err := s.buildKeyState(k, old)
 	if err != nil {
 		return err
 	}
