@@ -156,8 +156,11 @@ func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`)
 			return
 		}
+		sum := md5.Sum(data)
 		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
 		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+		w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
 		w.WriteHeader(200)
 		if r.Method != "HEAD" {
 			w.Write(data)
@@ -512,5 +515,43 @@ func doReq(t *testing.T, c *http.Client, r *http.Request, want int) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != want {
 		t.Errorf("%s %s: %d %s", r.Method, r.URL, resp.StatusCode, b)
+	}
+}
+
+// TestAWSCLICopy: `aws s3 cp` up and down over HTTP and HTTPS (Expect: 100-continue,
+// x-amz-checksum-crc32, aws-chunked trailer over TLS) against signet's Verifier.
+func TestAWSCLICopy(t *testing.T) {
+	_, err := exec.LookPath("aws")
+	needPeer(t, "aws CLI", err)
+	for _, tlsOn := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tls=%v", tlsOn), func(t *testing.T) {
+			f := newFakeS3(t, tlsOn, sigv4.VerifierConfig{S3: true})
+			env := awsEnv(t)
+			env = append(env, "AWS_ACCESS_KEY_ID="+ioAKID, "AWS_SECRET_ACCESS_KEY="+ioSecret, "AWS_DEFAULT_REGION=us-east-1")
+			dir := t.TempDir()
+			src := filepath.Join(dir, "src.bin")
+			data := bytes.Repeat([]byte("aws cli -> signet\n"), 100000)
+			os.WriteFile(src, data, 0o600)
+			run := func(args ...string) {
+				t.Helper()
+				args = append(args, "--endpoint-url", f.srv.URL, "--no-verify-ssl")
+				cmd := exec.Command("aws", args...)
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					for _, s := range f.seen {
+						t.Logf("seen %s payload=%s err=%v", s.method, s.payload, s.err)
+					}
+					t.Fatalf("aws %v: %v\n%s", args, err, out)
+				}
+			}
+			run("s3", "cp", src, "s3://bucket/cli/my file+1.bin")
+			put := f.seen[len(f.seen)-1]
+			t.Logf("aws s3 cp PUT: payload=%s crc32=%q expect=%q", put.payload, put.header.Get("X-Amz-Checksum-Crc32"), put.header.Get("Expect"))
+			dst := filepath.Join(dir, "dst.bin")
+			run("s3", "cp", "s3://bucket/cli/my file+1.bin", dst)
+			if got, _ := os.ReadFile(dst); !bytes.Equal(got, data) {
+				t.Errorf("downloaded %d bytes, want %d", len(got), len(data))
+			}
+		})
 	}
 }
