@@ -12,6 +12,9 @@
 // exist: S3 (single-encoded, unnormalised paths, UNSIGNED-PAYLOAD allowed) and the generic
 // one used by API Gateway and Lambda (double-encoded, normalised paths, body hash).
 //
+// [ParseAuthorization] and [ParsePresignedQuery] are the strict parsers behind verification,
+// exported for tools such as `signet explain`.
+//
 // Verifying: [NewVerifier] builds a [Verifier] over a [CredentialStore];
 // [Verifier.Verify] checks the header or presigned form in the order of spec/sigv4.md §2.2
 // and returns a [Result] whose Body verifies the payload while it is streamed: hex SHA-256,
@@ -33,6 +36,9 @@
 // chunk's signature verified. For the S3 profile a hex or UNSIGNED-PAYLOAD body is streamed:
 // its bytes reach the caller before the final check, and a mismatch surfaces as the
 // error of the last Read instead of io.EOF, so callers must commit only on a clean io.EOF.
+// Other profiles (API Gateway, Lambda) sign the body hash itself: unless a signed
+// x-amz-content-sha256 declares it, the body is read (bounded by MaxBodyBuffer) after the
+// scope, time, key and header checks and before the signature check.
 // The clock is an argument, read once by the caller. Derived signing keys live in a bounded
 // in-memory cache keyed by access key, secret, date, region and service; neither keys, secrets
 // nor signatures appear in error messages, which also never carry the canonical request
