@@ -82,7 +82,7 @@ func loadConfig(getenv func(string) string) (functionConfig, error) {
 		}
 		ic.SigningKey.Source = fc.KeySource
 	case fc.KeyParameter != "":
-		ic.SigningKey.Source = "ssm://" + strings.TrimPrefix(fc.KeyParameter, "/")
+		ic.SigningKey.Source = "ssm://" + fc.KeyParameter
 	default:
 		bad("%s is required (the SSM SecureString holding the private key)", EnvKeyParameter)
 	}
@@ -146,8 +146,11 @@ func openKeySource(ctx context.Context, fc functionConfig) (keys.Source, error) 
 }
 
 // newFunction builds the Lambda handler: the issuer, reading its key through a cache that
-// refreshes every fc.Refresh, behind the API Gateway adapter.
+// refreshes every fc.Refresh, behind the API Gateway adapter. A nil logger discards.
 func newFunction(ctx context.Context, fc functionConfig, src keys.Source, logger *slog.Logger) (*Adapter, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	cached := keys.NewCachedSource(src, fc.Refresh, logger)
 	// Read the key once now, at cold start, so the first request does not pay for SSM; a
 	// failure here is retried by the first request that needs the key.

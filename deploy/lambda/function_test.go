@@ -184,7 +184,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fc.Issuer.SigningKey.Source != "ssm://signet/signing-key" || fc.KeyParameter != "/signet/signing-key" ||
+	if fc.Issuer.SigningKey.Source != "ssm:///signet/signing-key" || fc.KeyParameter != "/signet/signing-key" ||
 		fc.UploadBaseURL != "https://s3.eu-west-1.amazonaws.com" || fc.UploadCreds.SessionToken != "token" ||
 		len(fc.Issuer.Rules) != 1 || fc.Issuer.Rules[0].MaxLifetime.D() != 10*time.Minute || fc.Refresh != 5*time.Minute {
 		t.Errorf("config %+v", fc)

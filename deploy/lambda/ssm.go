@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -18,5 +17,6 @@ func openSSM(ctx context.Context, name string) (keys.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambda: AWS config: %w", err)
 	}
-	return awskeys.OpenSource(ctx, "ssm://"+strings.TrimPrefix(name, "/"), cfg)
+	// The URI carries the name as stored: ssm:///signet/signing-key for "/signet/signing-key".
+	return awskeys.OpenSource(ctx, "ssm://"+name, cfg)
 }
