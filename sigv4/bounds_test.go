@@ -39,6 +39,10 @@ func TestBoundSignedHeaders(t *testing.T) {
 		if _, got := parseSignedHeaders(strings.Join(names, ";")); got != ok {
 			t.Errorf("%d signed headers: ok=%v", n, got)
 		}
+		_, e := parseAuthorization("AWS4-HMAC-SHA256 Credential=A/20130524/us-east-1/s3/aws4_request, SignedHeaders=" + strings.Join(names, ";") + ", Signature=0")
+		if (e != nil && e.Reason == TooLarge) == ok {
+			t.Errorf("%d signed headers in Authorization: %v", n, e)
+		}
 	}
 }
 

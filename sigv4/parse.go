@@ -101,6 +101,9 @@ func parseAuthorization(h string) (*Authorization, *Error) {
 		return nil, headerMalformed(BadScope, "credential does not parse", "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
 			"Authorization header has a malformed 'Credential' parameter.")
 	}
+	if strings.Count(signed, ";") >= maxSignedHeaders {
+		return nil, headerMalformed(TooLarge, "more than 64 signed headers", "too many SignedHeaders.", "Authorization header has too many 'SignedHeaders'.")
+	}
 	names, ok := parseSignedHeaders(signed)
 	if !ok {
 		return nil, headerMalformed(MalformedAuthorization, "signed headers not lower case, ascending and unique (at most 64)", "the SignedHeaders are mal-formed.",
@@ -321,6 +324,9 @@ func parsePresigned(s *queryScan) (*PresignedQuery, *Error) {
 	q.Expires = exp
 	if !splitCredential(s.credential, &q.Credential) {
 		return nil, queryError(BadScope, "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".", "credential does not parse")
+	}
+	if strings.Count(s.signedHeaders, ";") >= maxSignedHeaders {
+		return nil, queryError(TooLarge, "X-Amz-SignedHeaders lists more than 64 headers.", "more than 64 signed headers")
 	}
 	names, ok := parseSignedHeaders(s.signedHeaders)
 	if !ok {
