@@ -35,6 +35,7 @@ func streamLength(n int64) int64 {
 // Content-Encoding (aws-chunked first), X-Amz-Decoded-Content-Length,
 // X-Amz-Content-Sha256, r.ContentLength (the encoded size) and Authorization. r.GetBody, if
 // set, is wrapped too so that the transport can replay the body. Only S3 signers can stream.
+// Call it once per request: a retry starts from a fresh request (spec/sigv4.md §5.2).
 func (s *Signer) SignStreaming(r *http.Request, now time.Time) error {
 	if !s.cfg.S3 {
 		return errors.New("sigv4: streaming signing needs the S3 profile")
