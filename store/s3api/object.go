@@ -37,7 +37,7 @@ func setObjectHeaders(hd http.Header, info *store.ObjectInfo) {
 	hd.Set("Content-Type", ct)
 	hd.Set("Accept-Ranges", "bytes")
 	for k, v := range info.Metadata {
-		hd.Set("x-amz-meta-"+k, v)
+		hd["x-amz-meta-"+k] = []string{v} // lower case as S3 sends it; clients keep the case
 	}
 }
 
