@@ -158,12 +158,18 @@ func startE2E(t *testing.T) *e2e {
 		"api": {Type: edge.OriginHTTP, URL: lambda.URL,
 			SigV4: &edge.SigV4Config{Service: "lambda", Region: "us-east-1", Credentials: creds}},
 		"dead": {Type: edge.OriginS3, Endpoint: deadURL, Bucket: bucket, Region: "us-east-1", Credentials: creds},
+		"media-unsigned-payload": {Type: edge.OriginS3, Endpoint: x.storeURL, Bucket: bucket, Region: "us-east-1",
+			Credentials: creds, UnsignedPayload: true},
 	}
 	zero, short := confval.Duration(0), confval.Duration(time.Second)
 	cfg.Behaviors = []edge.BehaviorConfig{
 		{Path: "/api/*", Origin: "api", Methods: []string{"GET", "HEAD", "POST", "PUT"}, KeyGroups: []string{"default"},
 			Cache: edge.BehaviorCache{TTL: &zero}},
 		{Path: "/public/*", Origin: "media"},
+		{Path: "/upload/*", Origin: "media", Methods: []string{"GET", "HEAD", "PUT"}, KeyGroups: []string{"default"},
+			Cache: edge.BehaviorCache{TTL: &zero}},
+		{Path: "/uupload/*", Origin: "media-unsigned-payload", Methods: []string{"GET", "HEAD", "PUT"}, KeyGroups: []string{"default"},
+			Cache: edge.BehaviorCache{TTL: &zero}},
 		{Path: "/dead/*", Origin: "dead", KeyGroups: []string{"default"}},
 		{Path: "/short/*", Origin: "media", KeyGroups: []string{"default"}, Cache: edge.BehaviorCache{TTL: &short}},
 		{Path: "*", Origin: "media", KeyGroups: []string{"default"}},
@@ -357,6 +363,20 @@ func TestE2E(t *testing.T) {
 		}
 		if got, _ := x.lambdaSeen.Load().(string); got != payload {
 			t.Errorf("origin saw %q", got)
+		}
+	})
+	t.Run("PUT through the edge to the store", func(t *testing.T) {
+		for _, prefix := range []string{"/upload/", "/uupload/"} {
+			data := bytes.Repeat([]byte("0123456789abcdef"), 20000) // 320000 bytes: several 64 KiB chunks
+			u := x.sign(t, x.edgeURL+prefix+"big.bin", cfsign.SignParams{})
+			resp, b := fetch(t, "PUT", u, bytes.NewReader(data))
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s PUT: %d %q", prefix, resp.StatusCode, b)
+			}
+			resp, b = fetch(t, "GET", u, nil)
+			if resp.StatusCode != 200 || !bytes.Equal(b, data) {
+				t.Errorf("%s read back: %d, %d bytes", prefix, resp.StatusCode, len(b))
+			}
 		}
 	})
 	t.Run("concurrent misses coalesce", func(t *testing.T) {

@@ -364,3 +364,32 @@ func TestAccessLogRedaction(t *testing.T) {
 		t.Errorf("credentials print their secret: %s", got)
 	}
 }
+
+func TestLimitsAndHosts(t *testing.T) {
+	o := newObjectOrigin(t)
+	o.put("h", []byte("h"))
+	_, ets := testEdge(t, o, func(c *Config) { c.Hosts = []string{"cdn.example"} }, Keys{}, Options{})
+	if resp, _ := get(t, ets.URL+"/h"); resp.StatusCode != 403 {
+		t.Errorf("unknown host: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", ets.URL+"/h", nil)
+	req.Host = "cdn.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("served host: %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("GET", ets.URL+"/h?"+strings.Repeat("a", 8192), nil)
+	req.Host = "cdn.example"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 414 {
+		t.Errorf("URL over 8192 bytes: %d", resp.StatusCode)
+	}
+}
