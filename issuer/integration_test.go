@@ -126,7 +126,9 @@ func TestBotocoreSigV4(t *testing.T) {
 				t.Fatalf("got %s %s %s, want %s %s", r.status, r.errType, r.body, c.status, c.errType)
 			}
 			if c.status != "200" {
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if json.Unmarshal([]byte(r.body), &e) != nil || e.Error.Code == "" {
 					t.Fatalf("error body %q", r.body)
 				}
