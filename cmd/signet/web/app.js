@@ -44,6 +44,7 @@ function setUser(name) {
   const o = other[name];
   $("other-key").value = o ? (localStorage.getItem("signet-demo-last-" + o) || `users/${o}/`) : "";
   $("gallery").replaceChildren();
+  $("file").value = "";
   say("gallery-status", "");
   say("upload-status", "");
   say("other-status", "");
