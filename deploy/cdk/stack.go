@@ -210,9 +210,18 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 			},
 		}))
 	}
-	// Presigned upload PUTs are signed with the function's role: it may write under users/*
-	// and read nothing (reads go through CloudFront).
+	// Presigned upload PUTs are signed with the function's role, and GET /v1/objects lists the
+	// caller's own prefix: it may write under users/* and list users/*, and read nothing
+	// (reads go through CloudFront).
 	s.Bucket.GrantPut(s.Function, jsii.String("users/*"))
+	s.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ListUserPrefixes"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: jsii.Strings(*s.Bucket.BucketArn()),
+		Conditions: &map[string]any{
+			"StringLike": map[string]any{"s3:prefix": []string{"users/*"}},
+		},
+	}))
 
 	behavior := &awscloudfront.BehaviorOptions{
 		Origin:               awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(s.Bucket, nil),

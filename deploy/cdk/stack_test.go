@@ -357,7 +357,11 @@ func TestLambdaLeastPrivilege(t *testing.T) {
 				if strings.Contains(actions, "s3:GetObject") || strings.Contains(actions, "s3:Delete") || strings.Contains(actions, "s3:*") {
 					t.Errorf("issuer may %s: it only presigns uploads", actions)
 				}
-				if r := jsonString(res); len(res) != 1 || !strings.Contains(r, `"/users/*"`) {
+				if actions == `"s3:ListBucket"` {
+					if c := jsonString(st["Condition"]); c != `{"StringLike":{"s3:prefix":["users/*"]}}` {
+						t.Errorf("s3:ListBucket condition %s, want the users/* prefix only", c)
+					}
+				} else if r := jsonString(res); len(res) != 1 || !strings.Contains(r, `"/users/*"`) {
 					t.Errorf("S3 grant on %s, want the users/* prefix only", r)
 				}
 			}

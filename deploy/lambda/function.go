@@ -15,6 +15,7 @@ import (
 	"github.com/signet-project/signet/issuer"
 	"github.com/signet-project/signet/keys"
 	"github.com/signet-project/signet/sigv4"
+	"github.com/signet-project/signet/store"
 )
 
 // Environment variables the function reads (deploy/cdk sets them).
@@ -25,7 +26,7 @@ const (
 	EnvKeyRefresh    = "SIGNING_KEY_REFRESH"    // how often the key is re-read (Go duration; default 5m)
 	EnvKeyHash       = "SIGNING_KEY_HASH"       // SHA1 or SHA256; "" = default for the key type
 	EnvPublicBaseURL = "PUBLIC_BASE_URL"        // https://<distribution domain> (required)
-	EnvBucket        = "BUCKET"                 // bucket presigned uploads go to; "" disables uploads
+	EnvBucket        = "BUCKET"                 // the media bucket: presigned uploads and GET /v1/objects; "" disables both
 	EnvPathPrefix    = "API_PATH_PREFIX"        // removed from function URL paths (CloudFront /api/*)
 	EnvTrustURLIAM   = "TRUST_FUNCTION_URL_IAM" // "true": a function URL's IAM principal is the caller
 	EnvGroupsClaim   = "GROUPS_CLAIM"           // claim holding the caller's groups; default cognito:groups
@@ -166,6 +167,15 @@ func newFunction(ctx context.Context, fc functionConfig, src keys.Source, logger
 	}
 	if fc.UploadBaseURL != "" {
 		deps.Upload, deps.UploadURL, deps.Bucket = fc.UploadCreds, fc.UploadBaseURL, fc.Bucket
+	}
+	if fc.Bucket != "" {
+		// GET /v1/objects lists the caller's own prefix with the function's role (the SDK's
+		// default chain: the Lambda runtime's credentials, refreshed by the SDK).
+		st, err := store.NewS3(store.S3Config{Region: fc.Region, Bucket: fc.Bucket, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("lambda: bucket %s: %w", fc.Bucket, err)
+		}
+		deps.Store, deps.Bucket = st, fc.Bucket
 	}
 	srv, err := issuer.New(fc.Issuer, deps)
 	if err != nil {

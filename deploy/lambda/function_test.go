@@ -209,6 +209,33 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
+func TestFunctionWithBucket(t *testing.T) {
+	// The SDK refuses AWS_CA_BUNDLE with the store's own HTTP client; Lambda never sets it.
+	t.Setenv("AWS_CA_BUNDLE", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	env := testEnv(t)
+	for k, v := range map[string]string{EnvBucket: "media", "AWS_REGION": "eu-west-1",
+		"AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret-secret", "AWS_SESSION_TOKEN": "token"} {
+		env[k] = v
+	}
+	fn := newTestFunction(t, env)
+	var res v1Response
+	invoke(t, fn, readEvent(t, "rest-cognito-base64.json"), &res)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("upload: status %d: %s", res.StatusCode, res.Body)
+	}
+	var up struct{ Key, URL, Method string }
+	if err := json.Unmarshal([]byte(res.Body), &up); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "users/3f291106-8703-466b-8f2b-3ecee1ca56ce/"
+	if !strings.HasPrefix(up.Key, prefix) || !strings.HasSuffix(up.Key, ".png") || up.Method != "PUT" ||
+		!strings.HasPrefix(up.URL, "https://s3.eu-west-1.amazonaws.com/media/"+prefix) ||
+		!strings.Contains(up.URL, "X-Amz-Security-Token=token") {
+		t.Errorf("upload = %+v", up)
+	}
+}
+
 func TestParseGroups(t *testing.T) {
 	for in, want := range map[string]string{"editors,viewers": "editors|viewers", "[admins staff]": "admins|staff", "": "", "solo": "solo"} {
 		if got := strings.Join(parseGroups(in), "|"); got != want {
