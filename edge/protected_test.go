@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -204,3 +205,56 @@ func TestReloadKeepsSignatureCache(t *testing.T) {
 		t.Errorf("URL signed by a removed key: %d", resp.StatusCode)
 	}
 }
+
+// TestAccessLogNeverHoldsSecrets runs real requests (URL and cookie carriers, a SigV4 presign
+// look-alike) through a JSON logger and searches the output for every secret.
+func TestAccessLogNeverHoldsSecrets(t *testing.T) {
+	o := newObjectOrigin(t)
+	o.put("l.txt", []byte("l"))
+	ts := newTestSigner(t, "KLOGKEY0000001")
+	var buf syncBuffer
+	_, ets := testEdge(t, o, protect, ts.keys, Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	u := ts.url(t, ets.URL+"/l.txt?X-Amz-Signature=AMZSECRET&v=1", cfsign.SignParams{})
+	get(t, u, "Authorization", "Bearer AUTHSECRET")
+	cookies, _ := ts.signer.SignCookies(ets.URL+"/*", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: ets.URL + "/*"})
+	var parts []string
+	for _, c := range cookies {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	get(t, ets.URL+"/l.txt", "Cookie", strings.Join(parts, "; ")+"; session=COOKIESECRET")
+	get(t, strings.Replace(u, "Signature=", "Signature=XX", 1))
+	out := buf.String()
+	if strings.Count(out, `"msg":"edge request"`) != 3 {
+		t.Fatalf("want 3 access-log lines:\n%s", out)
+	}
+	secrets := []string{"AMZSECRET", "AUTHSECRET", "COOKIESECRET", "Signature=", "Policy=", "Expires="}
+	for _, c := range cookies {
+		if c.Name != "CloudFront-Key-Pair-Id" {
+			secrets = append(secrets, c.Value)
+		}
+	}
+	sig := u[strings.Index(u, "Signature=")+10:]
+	secrets = append(secrets, sig[:strings.IndexByte(sig, '&')])
+	for _, sec := range secrets {
+		if strings.Contains(out, sec) {
+			t.Errorf("access log holds %q", sec)
+		}
+	}
+	for _, want := range []string{`"key_pair_id":"KLOGKEY0000001"`, `"cache":"miss"`, `"cache":"hit"`, `"reason":"bad_signature"`, `"path":"/l.txt?v=1"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("access log lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -879,8 +879,10 @@ func (s *Server) proxyDirect(w *respWriter, r *http.Request, b *behavior, t orig
 			}
 		}
 	} else {
+		conn := connectionTokens(r.Header)
 		for k, vs := range r.Header {
-			if isStrippedHeader(strings.ToLower(k)) {
+			lk := strings.ToLower(k)
+			if isStrippedHeader(lk) || conn[lk] {
 				continue
 			}
 			req.Header[k] = vs
@@ -922,9 +924,13 @@ func (s *Server) streamResponse(w *respWriter, r *http.Request, resp *http.Respo
 	defer cancel()
 	defer resp.Body.Close()
 	h := w.Header()
+	conn := connectionTokens(resp.Header)
 	for k, vs := range resp.Header {
 		switch k {
 		case "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Trailer", "Upgrade", "Te", "Proxy-Authenticate":
+			continue
+		}
+		if conn != nil && conn[strings.ToLower(k)] {
 			continue
 		}
 		h[k] = vs
@@ -958,4 +964,22 @@ func (o otterLogger) Warn(ctx context.Context, msg string, err error) {
 
 func (o otterLogger) Error(ctx context.Context, msg string, err error) {
 	o.l.Warn("edge: cache: "+msg, slog.String("error", err.Error()))
+}
+
+// connectionTokens returns the header names a Connection header declares hop-by-hop
+// (RFC 9110 §7.6.1), lower-cased; nil when there are none.
+func connectionTokens(h http.Header) map[string]bool {
+	vals := h["Connection"]
+	if len(vals) == 0 {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, v := range vals {
+		for tok := range strings.SplitSeq(v, ",") {
+			if tok = strings.TrimSpace(tok); tok != "" {
+				m[strings.ToLower(tok)] = true
+			}
+		}
+	}
+	return m
 }
