@@ -142,18 +142,22 @@ func (d *Disk) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadI
 	}
 	chosen := make([]partRec, len(parts))
 	etags := make([]string, len(parts))
-	for i, cp := range parts {
-		if i > 0 && cp.PartNumber <= parts[i-1].PartNumber {
+	for i := 1; i < len(parts); i++ {
+		if parts[i].PartNumber <= parts[i-1].PartNumber {
 			return nil, ErrInvalidPartOrder
 		}
+	}
+	for i, cp := range parts {
 		p, ok := u.Parts[cp.PartNumber]
 		if !ok || strings.Trim(cp.ETag, `"`) != strings.Trim(p.ETag, `"`) {
 			return nil, fmt.Errorf("%w: part %d not uploaded or ETag mismatch", ErrInvalidPart, cp.PartNumber)
 		}
-		if i < len(parts)-1 && p.Size < MinPartSize {
-			return nil, fmt.Errorf("%w: part %d is %d bytes", ErrEntityTooSmall, cp.PartNumber, p.Size)
-		}
 		chosen[i], etags[i] = p, p.ETag
+	}
+	for i, p := range chosen[:len(chosen)-1] {
+		if p.Size < MinPartSize {
+			return nil, fmt.Errorf("%w: part %d is %d bytes", ErrEntityTooSmall, parts[i].PartNumber, p.Size)
+		}
 	}
 	pr, pw := io.Pipe()
 	go func() {
