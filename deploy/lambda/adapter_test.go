@@ -313,6 +313,17 @@ func TestIAMSubject(t *testing.T) {
 	}
 }
 
+func TestCognitoIdentityPool(t *testing.T) {
+	ev := strings.Replace(string(readEvent(t, "http-iam.json")), `"cognitoIdentity": null`,
+		`"cognitoIdentity": {"amr": ["authenticated"], "identityId": "us-east-1:3f291106-8703-466b-8f2b-3ecee1ca56ce", "identityPoolId": "us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce"}`, 1)
+	var res v2Response
+	invoke(t, &Adapter{Handler: echo}, []byte(ev), &res)
+	s := decodeSeen(t, res.Body, res.IsBase64Encoded)
+	if s.Identity == nil || s.Identity.Subject != "us-east-1_3f291106-8703-466b-8f2b-3ecee1ca56ce" || s.Identity.Source != "cognito-identity" {
+		t.Errorf("identity = %+v", s.Identity)
+	}
+}
+
 func FuzzInvoke(f *testing.F) {
 	for _, name := range []string{"rest-iam.json", "rest-cognito-base64.json", "http-iam.json", "http-jwt.json",
 		"function-url.json", "bad-base64.json", "bad-path.json", "header-injection.json"} {

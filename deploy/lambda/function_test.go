@@ -155,8 +155,9 @@ func TestIssuerNoIdentity(t *testing.T) {
 		t.Errorf("no authorizer context: status %d body %s", res.StatusCode, res.Body)
 	}
 	// Function URL behind CloudFront: the IAM principal is CloudFront, not the caller.
-	invoke(t, fn, readEvent(t, "function-url.json"), &res)
-	if res.StatusCode != http.StatusUnauthorized && res.StatusCode != http.StatusMethodNotAllowed {
+	fnURL := strings.Replace(string(readEvent(t, "function-url.json")), `"method": "PUT"`, `"method": "POST"`, 1)
+	invoke(t, fn, []byte(fnURL), &res)
+	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("function URL: status %d body %s", res.StatusCode, res.Body)
 	}
 }

@@ -85,6 +85,12 @@ func safeSubject(s string) string {
 	return s
 }
 
+// cognitoSubject turns a Cognito identity id ("us-east-1:3f29…") into a subject that fits in
+// a key prefix: the region's colon becomes "_" ("us-east-1_3f29…").
+func cognitoSubject(id string) string {
+	return safeSubject(strings.Replace(id, ":", "_", 1))
+}
+
 func stringClaims(v any) map[string]string {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -118,7 +124,7 @@ func identityV1(ev *events.APIGatewayProxyRequest) *Identity {
 	}
 	id := rc.Identity
 	if id.CognitoAuthenticationType == "authenticated" && id.CognitoIdentityID != "" {
-		return &Identity{Subject: safeSubject(id.CognitoIdentityID), Source: "cognito-identity",
+		return &Identity{Subject: cognitoSubject(id.CognitoIdentityID), Source: "cognito-identity",
 			ARN: id.UserArn, AccessKeyID: id.AccessKey, AccountID: id.AccountID}
 	}
 	if id.UserArn != "" && id.AccessKey != "" {
@@ -142,7 +148,7 @@ func identityV2(ev *events.APIGatewayV2HTTPRequest) *Identity {
 	}
 	if iam := a.IAM; iam != nil && iam.UserARN != "" {
 		if iam.CognitoIdentity.IdentityID != "" {
-			return &Identity{Subject: safeSubject(iam.CognitoIdentity.IdentityID), Source: "cognito-identity",
+			return &Identity{Subject: cognitoSubject(iam.CognitoIdentity.IdentityID), Source: "cognito-identity",
 				ARN: iam.UserARN, AccessKeyID: iam.AccessKey, AccountID: iam.AccountID}
 		}
 		return &Identity{Subject: iamSubject(iam.UserARN), Source: "iam", ARN: iam.UserARN,
