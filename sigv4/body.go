@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"crypto/fips140"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha1"
@@ -72,6 +73,15 @@ func decodeChecksum(alg *checksumAlg, v string) ([]byte, bool) {
 	return b, err == nil && len(b) == alg.size
 }
 
+// fipsRefusal answers a digest that FIPS 140-only mode forbids computing: refused, never
+// skipped (fail closed), and never a panic.
+func fipsRefusal(what string) *Error {
+	return newErr(FIPSUnavailable, "NotImplemented", http.StatusNotImplemented,
+		"A header you provided implies functionality that is not implemented.", what+" cannot be checked in FIPS 140-only mode")
+}
+
+func needsNonFIPS(alg *checksumAlg) bool { return alg.name == "SHA1" && fips140.Enforced() }
+
 func invalidChecksumHeader(detail, msg string) *Error {
 	return newErr(BadChecksumHeader, "InvalidRequest", http.StatusBadRequest, msg, detail)
 }
@@ -95,6 +105,9 @@ func headerChecksum(r *http.Request) (*checksum, *Error) {
 		if !ok {
 			return nil, invalidChecksumHeader("malformed "+alg.header, "Value for "+alg.header+" header is invalid.")
 		}
+		if needsNonFIPS(alg) {
+			return nil, fipsRefusal(alg.header)
+		}
 		found = &checksum{alg: alg, h: alg.new(), want: want}
 	}
 	return found, nil
@@ -109,6 +122,9 @@ func contentMD5(r *http.Request) (*md5Check, *Error) {
 	b, err := base64.StdEncoding.Strict().DecodeString(vs[0])
 	if len(vs) != 1 || err != nil || len(b) != md5.Size {
 		return nil, newErr(BadContentMD5, "InvalidDigest", http.StatusBadRequest, msgInvalidDigest, "malformed Content-MD5")
+	}
+	if fips140.Enforced() {
+		return nil, fipsRefusal("Content-MD5")
 	}
 	return &md5Check{h: md5.New(), want: b}, nil
 }
@@ -197,6 +213,9 @@ func (v *Verifier) wrapBody(r *http.Request, au *auth, key [32]byte, res *Result
 		alg := lookupChecksum(strings.ToLower(strings.TrimSpace(trailers[0])))
 		if alg == nil {
 			return errTrailer("unsupported x-amz-trailer")
+		}
+		if needsNonFIPS(alg) {
+			return fipsRefusal(alg.header)
 		}
 		if ck != nil {
 			return invalidChecksumHeader("checksum header and trailer", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")

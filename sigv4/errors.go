@@ -55,6 +55,7 @@ const (
 	ChunkedPresign                  // aws-chunked body on a presigned request
 	BadChecksumHeader               // malformed or repeated x-amz-checksum-* / x-amz-trailer
 	BodyReadError                   // reading the body failed (I/O)
+	FIPSUnavailable                 // Content-MD5 or SHA-1 checksum under GODEBUG=fips140=only
 )
 
 var reasonNames = [...]string{
@@ -98,6 +99,7 @@ var reasonNames = [...]string{
 	ChunkedPresign:           "chunked_presign",
 	BadChecksumHeader:        "bad_checksum_header",
 	BodyReadError:            "body_read_error",
+	FIPSUnavailable:          "fips_unavailable",
 }
 
 // String returns the stable log name of r.
