@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"container/list"
+	"crypto/fips140"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,6 +76,10 @@ func (c *keyCache) len() int {
 	defer c.mu.Unlock()
 	return c.ll.Len()
 }
+
+// fipsShortSecret reports a secret whose first HMAC key ("AWS4"+secret) is under 112 bits,
+// which crypto/hmac refuses with a panic in FIPS 140-only mode.
+func fipsShortSecret(secret string) bool { return len(secret) < 10 && fips140.Enforced() }
 
 // deriveKey computes kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service),
 // "aws4_request") (spec/sigv4.md §1.7).

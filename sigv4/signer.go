@@ -79,6 +79,9 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	if cfg.Credentials.AccessKeyID == "" || cfg.Credentials.SecretAccessKey == "" {
 		errs = append(errs, errors.New("sigv4: signer needs an access key id and a secret"))
 	}
+	if fipsShortSecret(cfg.Credentials.SecretAccessKey) {
+		errs = append(errs, errors.New("sigv4: secret shorter than 10 characters is not allowed in FIPS 140-only mode"))
+	}
 	if strings.ContainsAny(cfg.Credentials.AccessKeyID, "/\x00") {
 		errs = append(errs, errors.New("sigv4: access key id must not contain '/'"))
 	}

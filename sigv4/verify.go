@@ -303,7 +303,7 @@ func (v *Verifier) verify(r *http.Request, now time.Time) (*Result, *Error) {
 
 	// 6. Access key and session token.
 	cred, ok := v.cfg.Credentials.Lookup(a.AccessKeyID)
-	if !ok || cred.SecretAccessKey == "" {
+	if !ok || cred.SecretAccessKey == "" || fipsShortSecret(cred.SecretAccessKey) {
 		return nil, newErr(UnknownAccessKey, "InvalidAccessKeyId", http.StatusForbidden, msgInvalidKey, "unknown access key",
 			[2]string{"AWSAccessKeyId", a.AccessKeyID})
 	}
