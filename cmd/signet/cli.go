@@ -169,11 +169,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
 		}
-		msg := strings.TrimPrefix(err.Error(), "flag provided but not defined: ")
-		if msg != err.Error() {
-			return usageErrorf("unknown flag %s", msg)
-		}
-		return usageErrorf("%s", err.Error())
+		return usageErrorf("%s", flagMessage(err.Error()))
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
@@ -203,3 +199,27 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// flagMessage rewrites the flag package's messages in signet's voice, naming flags with "--"
+// as the usage texts do.
+func flagMessage(msg string) string {
+	dash := func(name string) string { return "--" + strings.TrimLeft(name, "-") }
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return "unknown flag " + dash(name)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return dash(name) + " needs a value"
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		// invalid boolean value "x" for -force: parse error
+		val, name, _ := strings.Cut(rest, " for ")
+		name, _, _ = strings.Cut(name, ":")
+		return dash(name) + " takes no value (got " + val + ")"
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		val, name, _ := strings.Cut(rest, " for flag ")
+		name, _, _ = strings.Cut(name, ":")
+		return dash(name) + ": invalid value " + val
+	}
+	return msg
+}

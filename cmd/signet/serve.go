@@ -90,16 +90,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := cfg.Apply(config.FromEnv(e.getenv).Merge(fo)); err != nil {
 		return configError(err)
 	}
-	logger, err := obs.NewLogger(e.stderr, cfg.Log.Level, cfg.Log.Format)
-	if err != nil {
-		return configError(err)
-	}
-
 	var dev *config.Dev
 	if cfg.Path == "" {
-		if dev, err = config.Bootstrap(cfg.DataDir); err != nil {
+		if _, err := obs.NewLogger(e.stderr, cfg.Log.Level, cfg.Log.Format); err != nil {
+			return configError(fmt.Errorf("log: %w", err))
+		}
+		d, err := config.Bootstrap(cfg.DataDir)
+		if err != nil {
 			return errorf("%v", err)
 		}
+		dev = d
+	} else if err := cfg.Validate(); err != nil {
+		// A file is checked before any listener is bound; the embedded default is checked
+		// once its addresses are known.
+		return configError(err)
 	}
 
 	// Bind every listener first: with 127.0.0.1:0 the real ports are needed to compose the
@@ -143,6 +147,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		cfg.FillDev(dev, urls)
 	}
 	if err := cfg.Validate(); err != nil {
+		closeAll()
+		return configError(err)
+	}
+	logger, err := obs.NewLogger(e.stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
 		closeAll()
 		return configError(err)
 	}
