@@ -227,3 +227,33 @@ func TestUploadWithCurl(t *testing.T) {
 		t.Fatal("listing does not keep to each caller's prefix")
 	}
 }
+
+// TestJWTLoopback: a bearer token signed by a test IdP whose JWKS is served on 127.0.0.1,
+// against the issuer on its own listener with the real clock.
+func TestJWTLoopback(t *testing.T) {
+	js := newJWKS(t)
+	_, ts := liveIssuer(t, func(c *Config, _ *Deps) {
+		c.Authenticators = []AuthenticatorConfig{{Type: AuthJWT, Issuer: testIss, Audience: testAud, JWKSURL: js.URL}}
+	})
+	send := func(tok, body string) int {
+		req, _ := http.NewRequest("POST", ts.URL+"/v1/urls", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	now := time.Now()
+	if c := send(token(t, "ES256", "ec1", js.ec, claims("alice", now)), `{"keys":["users/alice/a.jpg"]}`); c != 200 {
+		t.Errorf("ES256: %d", c)
+	}
+	if c := send(token(t, "RS256", "rsa1", js.rsa, claims("alice", now)), `{"keys":["users/bob/a.jpg"]}`); c != 403 {
+		t.Errorf("cross-user: %d", c)
+	}
+	if c := send(token(t, "RS256", "rsa1", js.rsa, claims("alice", now.Add(-time.Hour))), `{"keys":["users/alice/a.jpg"]}`); c != 401 {
+		t.Errorf("expired: %d", c)
+	}
+}
