@@ -132,7 +132,9 @@ type Rule struct {
 	MaxLifetime confval.Duration `yaml:"max_lifetime"`
 	// Groups limits the rule to callers in one of these groups; empty = any caller.
 	Groups []string `yaml:"groups,omitempty"`
-	// Wildcards allows policy.resource with a trailing "*" (and cookies on a prefix).
+	// Wildcards allows POST /v1/urls to carry policy.resource with a trailing "*" (a URL that
+	// opens a whole prefix). Cookies for a prefix need no flag: they are HttpOnly and open
+	// only keys the rule already grants, so a rule whose pattern covers the prefix suffices.
 	Wildcards bool `yaml:"wildcards,omitempty"`
 	// IP allows policy.ip (a source address restriction).
 	IP bool `yaml:"ip,omitempty"`

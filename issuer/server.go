@@ -297,7 +297,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, st *reqState) err
 			return err
 		}
 		st.ident = id
-		if ok, wait := s.limiter.allow(id.Method+":"+id.Subject, st.now); !ok {
+		if ok, wait := s.limiter.allow(id.Subject, st.now); !ok { // one bucket per subject, whichever authenticator
 			e := apiErr(CodeRateLimited, nil, "too many requests")
 			e.retryAfter = wait
 			return e
