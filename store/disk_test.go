@@ -360,7 +360,9 @@ func TestListMatchesReference(t *testing.T) {
 					for _, p := range res.CommonPrefixes {
 						entries = append(entries, "P:"+p)
 					}
-					slices.SortFunc(entries, func(a, b string) int { return strings.Compare(strings.TrimPrefix(a, "P:"), strings.TrimPrefix(b, "P:")) })
+					slices.SortFunc(entries, func(a, b string) int {
+						return strings.Compare(strings.TrimPrefix(a, "P:"), strings.TrimPrefix(b, "P:"))
+					})
 					got = append(got, entries...)
 					if !res.IsTruncated {
 						break
