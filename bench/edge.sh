@@ -6,7 +6,8 @@
 #
 #   bench/edge.sh [-a A|B] [-r ROUNDS] [-d DURATION] [-c CONNECTIONS] [--cold]
 #
-# Defaults: arrangement A, 5 rounds, -d10s, -c64. Results (raw wrk output, per-run CPU lines and
+# Defaults: arrangement A, 5 rounds, -d10s, -c64. --cold adds signet-cold (ECDSA P-256) and
+# signet-cold-rsa (RSA-2048): the verified-signature cache off, every request a full verify. Results (raw wrk output, per-run CPU lines and
 # the summary table) go to bench/results/edge-<arrangement>-<UTC timestamp>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +81,7 @@ else
 fi
 goenv() { if [ -n "$GMP" ]; then env GOMAXPROCS="$GMP" "$@"; else "$@"; fi; }
 
-P_ORIGIN=$(freeport) P_CEIL=$(freeport) P_SIGNET=$(freeport) P_COLD=$(freeport)
+P_ORIGIN=$(freeport) P_CEIL=$(freeport) P_SIGNET=$(freeport) P_COLD=$(freeport) P_COLDRSA=$(freeport)
 P_STATIC=$(freeport) P_CACHE=$(freeport) P_SIGNED=$(freeport) P_STREAM=$(freeport) P_VARNISH=$(freeport)
 SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
@@ -101,6 +102,9 @@ if [ "$COLD" = 1 ]; then
   goenv "${PIN[@]}" "$TMP/edgebench" -cold -addr "127.0.0.1:$P_COLD" -origin "http://127.0.0.1:$P_ORIGIN" \
     -url-file "$TMP/cold.url" 2>"$TMP/cold.log" &
   PIDS+=($!); PID_COLD=$!
+  goenv "${PIN[@]}" "$TMP/edgebench" -cold -key rsa -addr "127.0.0.1:$P_COLDRSA" -origin "http://127.0.0.1:$P_ORIGIN" \
+    -url-file "$TMP/coldrsa.url" 2>"$TMP/coldrsa.log" &
+  PIDS+=($!); PID_COLDRSA=$!
 fi
 
 NGX=$TMP/nginx
@@ -121,8 +125,11 @@ sed -e "s|{{ORIGIN_HOST}}|127.0.0.1|g" -e "s|{{ORIGIN_PORT}}|$P_ORIGIN|g" \
 PIDS+=($!); PID_VARNISH=$!
 
 for p in "$P_CEIL" "$P_SIGNET" "$P_STATIC" "$P_CACHE" "$P_SIGNED" "$P_VARNISH"; do waitport "$p"; done
-[ "$COLD" = 1 ] && waitport "$P_COLD"
-for i in $(seq 1 50); do [ -s "$TMP/signet.url" ] && break; sleep 0.1; done
+if [ "$COLD" = 1 ]; then waitport "$P_COLD"; waitport "$P_COLDRSA"; fi
+for f in signet cold coldrsa; do
+  [ "$f" != signet ] && [ "$COLD" != 1 ] && continue
+  for i in $(seq 1 50); do [ -s "$TMP/$f.url" ] && break; sleep 0.1; done
+done
 
 EXPIRES=$(( $(date +%s) + 86400 ))
 MD5=$(printf '%s' "$EXPIRES/obj $SECRET" | openssl md5 -binary | openssl base64 | tr '+/' '-_' | tr -d '=')
@@ -137,7 +144,8 @@ URL[varnish]="http://127.0.0.1:$P_VARNISH/obj";               PIDOF[varnish]=$PI
 TARGETS=(signet go-ceiling nginx-signed nginx-cache nginx-static varnish)
 if [ "$COLD" = 1 ]; then
   URL[signet-cold]=$(head -n1 "$TMP/cold.url"); PIDOF[signet-cold]=$PID_COLD
-  TARGETS+=(signet-cold)
+  URL[signet-cold-rsa]=$(head -n1 "$TMP/coldrsa.url"); PIDOF[signet-cold-rsa]=$PID_COLDRSA
+  TARGETS+=(signet-cold signet-cold-rsa)
 fi
 
 # --- prime the caches and check hits --------------------------------------------------------
@@ -150,7 +158,7 @@ for t in "${TARGETS[@]}"; do
     echo "edge.sh: $t answered $code or wrong bytes" >&2; exit 1
   fi
   case "$t" in
-    signet|signet-cold) printf '%s' "$hdr" | grep -qi '^X-Cache: Hit from signet' || { echo "edge.sh: $t not a hit" >&2; exit 1; } ;;
+    signet|signet-cold|signet-cold-rsa) printf '%s' "$hdr" | grep -qi '^X-Cache: Hit from signet' || { echo "edge.sh: $t not a hit" >&2; exit 1; } ;;
     nginx-signed|nginx-cache|varnish) printf '%s' "$hdr" | grep -qi '^X-Cache: HIT' || { echo "edge.sh: $t not a hit" >&2; exit 1; } ;;
   esac
 done
