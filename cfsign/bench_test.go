@@ -37,7 +37,7 @@ var benchAlgs = []benchAlg{
 	{"ECDSA-SHA256", "K3ECDSAEXAMPLE", "ecdsa_private.pem", "ecdsa_public.pem", cfsign.SHA256},
 }
 
-func benchPriv(b *testing.B, name string) crypto.Signer {
+func benchPriv(b testing.TB, name string) crypto.Signer {
 	k, err := keys.ReadPrivateKeyFile("testdata/keys/" + name)
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +45,7 @@ func benchPriv(b *testing.B, name string) crypto.Signer {
 	return k
 }
 
-func benchPub(b *testing.B, name string) crypto.PublicKey {
+func benchPub(b testing.TB, name string) crypto.PublicKey {
 	data, err := os.ReadFile("testdata/keys/" + name)
 	if err != nil {
 		b.Fatal(err)
@@ -57,7 +57,7 @@ func benchPub(b *testing.B, name string) crypto.PublicKey {
 	return k
 }
 
-func benchVerifier(b *testing.B, a benchAlg, cacheSize int) *cfsign.Verifier {
+func benchVerifier(b testing.TB, a benchAlg, cacheSize int) *cfsign.Verifier {
 	v, err := cfsign.NewVerifier([]cfsign.KeyGroup{{Name: "default", Keys: []cfsign.TrustedKey{
 		{ID: a.id, PublicKey: benchPub(b, a.pub), Algorithms: []cfsign.HashAlgorithm{cfsign.SHA1, cfsign.SHA256}},
 	}}}, &cfsign.VerifierOptions{CacheSize: cacheSize})
