@@ -489,6 +489,19 @@ func TestAWSSDKGoV2Signer(t *testing.T) {
 		t.Errorf("sdk presigned PUT: %d %s", code, b)
 	}
 
+	// T9: unlisted X-Amz-* headers are hoisted into the query (as sent, possibly lower case).
+	r, _ = http.NewRequest("PUT", s3f.srv.URL+"/bucket/hoisted.txt?X-Amz-Expires=600", nil)
+	r.Header.Set("X-Amz-Meta-Owner", "alice")
+	r.Header.Set("X-Amz-Storage-Class", "STANDARD")
+	u, hdr, err = signer.PresignHTTP(ctx, creds, r, "UNSIGNED-PAYLOAD", "s3", "us-east-1", now, s3opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sdk presign with x-amz-meta-owner: %s (signed headers to resend: %v)", u, hdr)
+	if code, b := send(t, s3f.client(), "PUT", u, headerPairs(hdr), []byte("data")); code != 200 {
+		t.Errorf("sdk presigned PUT with hoisted headers: %d %s", code, b)
+	}
+
 	// T9: the SDK drops default ports (:80/:443) from the host it signs and rewrites r.Host to
 	// match; what Go then sends as Host must verify. Checked offline (no fixed ports).
 	for _, u := range []string{"http://bucket.example.com:80/k", "https://bucket.example.com:443/k", "http://127.0.0.1:8080/k"} {
