@@ -55,6 +55,7 @@ func TestSignMatchesAWSCLI(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c, " "), func(t *testing.T) {
+			t.Parallel()
 			args := append([]string{"--key-pair-id", "K2JCJMDEHXQW5F", "--private-key", key}, c...)
 			cmd := exec.Command(aws, append([]string{"cloudfront", "sign"}, args...)...)
 			cmd.Env = awsEnv(t)
@@ -95,6 +96,7 @@ func TestPresignMatchesBotocore(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.url, func(t *testing.T) {
+			t.Parallel()
 			env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "AWS_SESSION_TOKEN": c.token}
 			cmd := exec.Command(py, filepath.Join("testdata", "presign", "botocore_presign.py"), c.url, c.method, c.expires, c.region, c.service, c.now)
 			cmd.Env = awsEnv(t, "AWS_ACCESS_KEY_ID="+env["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY="+env["AWS_SECRET_ACCESS_KEY"], "AWS_SESSION_TOKEN="+c.token)
