@@ -496,3 +496,24 @@ func TestStaleServedWhenOriginFails(t *testing.T) {
 		t.Errorf("origin down, stale entry: %d %q", resp.StatusCode, b)
 	}
 }
+
+func TestOriginRedirectNotFollowed(t *testing.T) {
+	var followed atomic.Int64
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/elsewhere") {
+			followed.Add(1)
+			return
+		}
+		http.Redirect(w, r, "/b/elsewhere", http.StatusFound)
+	})
+	_, ets := testEdge(t, origin, nil, Keys{}, Options{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(ets.URL + "/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 302 || followed.Load() != 0 {
+		t.Errorf("redirect: status %d, origin followed %d times", resp.StatusCode, followed.Load())
+	}
+}
