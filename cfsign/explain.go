@@ -41,7 +41,10 @@ func (x *Explanation) OK() bool { return x.Err == nil }
 // Explain verifies req like [Verifier.Verify] (without the signature cache) and records
 // everything it decodes and every check it makes.
 func (v *Verifier) Explain(req *Viewer) *Explanation {
-	x := &Explanation{Now: req.Now}
+	x := &Explanation{}
+	if req != nil {
+		x.Now = req.Now
+	}
 	g, re := v.verify(req, x)
 	if re != nil {
 		x.Err = re
@@ -57,7 +60,7 @@ func (v *Verifier) Explain(req *Viewer) *Explanation {
 		}
 		if p.HasDateGreaterThan && p.DateLessThan-p.DateGreaterThan <= 60 && p.DateLessThan > p.DateGreaterThan {
 			x.Warnings = append(x.Warnings, fmt.Sprintf("lifetime of %d seconds: clock drift between signer, edge and viewer can refuse it; sign for minutes", p.DateLessThan-p.DateGreaterThan))
-		} else if left := p.DateLessThan - req.Now.Unix(); left > 0 && left <= 30 {
+		} else if left := p.DateLessThan - x.Now.Unix(); left > 0 && left <= 30 {
 			x.Warnings = append(x.Warnings, fmt.Sprintf("expires in %d seconds: a 30-second lifetime fails under clock drift; sign for minutes", left))
 		}
 		if x.Kind == Custom && !p.HasResource {

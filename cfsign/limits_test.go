@@ -159,10 +159,10 @@ func TestTimeBoundaries(t *testing.T) {
 			now  time.Time
 			want Reason
 		}{
-			{t0.Add(-skew), NotYetValid},                  // now == DGT: denied at its time
-			{t0.Add(-skew + time.Second), 0},              // just after
-			{tExpires.Add(skew - time.Second), 0},         // last valid second
-			{tExpires.Add(skew), Expired},                 // now == DLT is expired
+			{t0.Add(-skew), NotYetValid},          // now == DGT: denied at its time
+			{t0.Add(-skew + time.Second), 0},      // just after
+			{tExpires.Add(skew - time.Second), 0}, // last valid second
+			{tExpires.Add(skew), Expired},         // now == DLT is expired
 			{tExpires.Add(skew + 999*time.Millisecond), Expired},
 		} {
 			_, err := v.VerifyURL(u, clientIP, tc.now, "")

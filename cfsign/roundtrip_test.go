@@ -7,10 +7,10 @@ import (
 )
 
 type algCase struct {
-	name  string
-	id    string
-	key   string
-	hash  HashAlgorithm
+	name string
+	id   string
+	key  string
+	hash HashAlgorithm
 }
 
 var algCases = []algCase{
@@ -38,8 +38,8 @@ func TestRoundTrip(t *testing.T) {
 			}
 			for _, tc := range []struct {
 				name, url, view string
-				p              SignParams
-				kind           PolicyKind
+				p               SignParams
+				kind            PolicyKind
 			}{
 				{"canned", "https://d111111abcdef8.cloudfront.net/images/image.jpg?color=red&size=medium", "", SignParams{Expires: tExpires}, Canned},
 				{"custom-wildcard", "https://d111111abcdef8.cloudfront.net/training/a.mp4", "https://d111111abcdef8.cloudfront.net/training/b/c.mp4?x=1",

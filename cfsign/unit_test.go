@@ -121,7 +121,7 @@ func TestCustomPolicyBytes(t *testing.T) {
 func TestResourceMatching(t *testing.T) {
 	for _, tc := range []struct {
 		pattern, scheme, host, path, q string
-		want                            bool
+		want                           bool
 	}{
 		{"*", "http", "x", "/", "a", true},
 		{"https://a.example/*", "https", "a.example", "/x/y", "q=1", true},
@@ -181,13 +181,13 @@ func TestNewVerifierFailsClosed(t *testing.T) {
 	rsaPub := loadPub(t, "rsa_public.pem")
 	ecPub := loadPub(t, "ecdsa_public.pem")
 	for name, groups := range map[string][]KeyGroup{
-		"no groups":       nil,
-		"empty group":     {{Name: "g"}},
-		"empty algs":      {{Name: "g", Keys: []TrustedKey{{ID: "K1", PublicKey: rsaPub}}}},
-		"unknown alg":     {{Name: "g", Keys: []TrustedKey{{ID: "K1", PublicKey: rsaPub, Algorithms: []HashAlgorithm{"MD5"}}}}},
-		"bad id":          {{Name: "g", Keys: []TrustedKey{{ID: "K 1", PublicKey: rsaPub, Algorithms: []HashAlgorithm{SHA1}}}}},
-		"nil key":         {{Name: "g", Keys: []TrustedKey{{ID: "K1", Algorithms: []HashAlgorithm{SHA1}}}}},
-		"id two keys":     {{Name: "g", Keys: []TrustedKey{{ID: "K1", PublicKey: rsaPub, Algorithms: []HashAlgorithm{SHA1}}}}, {Name: "h", Keys: []TrustedKey{{ID: "K1", PublicKey: ecPub, Algorithms: []HashAlgorithm{SHA1}}}}},
+		"no groups":   nil,
+		"empty group": {{Name: "g"}},
+		"empty algs":  {{Name: "g", Keys: []TrustedKey{{ID: "K1", PublicKey: rsaPub}}}},
+		"unknown alg": {{Name: "g", Keys: []TrustedKey{{ID: "K1", PublicKey: rsaPub, Algorithms: []HashAlgorithm{"MD5"}}}}},
+		"bad id":      {{Name: "g", Keys: []TrustedKey{{ID: "K 1", PublicKey: rsaPub, Algorithms: []HashAlgorithm{SHA1}}}}},
+		"nil key":     {{Name: "g", Keys: []TrustedKey{{ID: "K1", Algorithms: []HashAlgorithm{SHA1}}}}},
+		"id two keys": {{Name: "g", Keys: []TrustedKey{{ID: "K1", PublicKey: rsaPub, Algorithms: []HashAlgorithm{SHA1}}}}, {Name: "h", Keys: []TrustedKey{{ID: "K1", PublicKey: ecPub, Algorithms: []HashAlgorithm{SHA1}}}}},
 	} {
 		if _, err := NewVerifier(groups, nil); err == nil {
 			t.Errorf("%s: NewVerifier succeeded", name)

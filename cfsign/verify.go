@@ -278,6 +278,9 @@ func dupReject(p int, carrier Carrier) *RejectError {
 // parseRequest runs steps 0–2: sizes and target shape, carrier choice, duplicates and
 // disguised names.
 func parseRequest(req *Viewer, r *request) *RejectError {
+	if req == nil {
+		return reject(BadRequestTarget, "no request")
+	}
 	if req.Scheme != "http" && req.Scheme != "https" {
 		return reject(BadRequestTarget, "scheme is not http or https")
 	}
@@ -427,6 +430,9 @@ func parseRequest(req *Viewer, r *request) *RejectError {
 // cache.
 func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 	var first *RejectError
+	if req == nil {
+		req = &Viewer{}
+	}
 	fail := func(step string, re *RejectError) {
 		if first == nil {
 			first = re
@@ -647,9 +653,6 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 
 	// Step 8: conditions, on whole seconds (spec/cloudfront.md §9.9).
 	p := cp.policy
-	if x != nil {
-		x.Now = req.Now
-	}
 	if !(now-v.skew < p.DateLessThan) {
 		fail("expiry", reject(Expired, "expired at "+fmtEpoch(p.DateLessThan)))
 	} else if x != nil {

@@ -360,4 +360,3 @@ func ReadPublicKeyFile(path string) (crypto.PublicKey, error) {
 	}
 	return k, nil
 }
-
