@@ -425,12 +425,16 @@ func (d *Disk) Head(ctx context.Context, bucket, key string) (*ObjectInfo, error
 // ErrInvalidRange is returned by Get for a range outside the object.
 var ErrInvalidRange = errors.New("store: range not satisfiable")
 
+// blobReader reads a blob (or a range of it). Its WriteTo hands an *io.LimitedReader over
+// the *os.File to the destination, so net/http can use sendfile.
 type blobReader struct {
-	io.Reader
-	f *os.File
+	lr *io.LimitedReader
+	f  *os.File
 }
 
-func (b *blobReader) Close() error { return b.f.Close() }
+func (b *blobReader) Read(p []byte) (int, error)         { return b.lr.Read(p) }
+func (b *blobReader) WriteTo(w io.Writer) (int64, error) { return io.Copy(w, b.lr) }
+func (b *blobReader) Close() error                       { return b.f.Close() }
 
 // Get implements Store. The reader keeps reading the version it opened even if the object is
 // replaced or deleted meanwhile. A range outside the object gives ErrInvalidRange.
@@ -454,7 +458,7 @@ func (d *Disk) Get(ctx context.Context, bucket, key string, rng *Range) (*Object
 		}
 		info := rec.info(bucket, key)
 		if rng == nil {
-			return info, &blobReader{Reader: f, f: f}, nil
+			return info, &blobReader{lr: &io.LimitedReader{R: f, N: rec.Size}, f: f}, nil
 		}
 		if rng.Start < 0 || rng.End < rng.Start || rng.End >= rec.Size {
 			f.Close()
@@ -464,7 +468,7 @@ func (d *Disk) Get(ctx context.Context, bucket, key string, rng *Range) (*Object
 			f.Close()
 			return nil, nil, fmt.Errorf("store: %w", err)
 		}
-		return info, &blobReader{Reader: io.LimitReader(f, rng.End-rng.Start+1), f: f}, nil
+		return info, &blobReader{lr: &io.LimitedReader{R: f, N: rng.End - rng.Start + 1}, f: f}, nil
 	}
 }
 
