@@ -76,8 +76,9 @@ aws s3 ls s3://media --endpoint-url "$SIGNET_STORE_URL"`)
 	}
 	out, stderr, err = s.shell(t, `. signet-data/users/alice.env
 curl -sf -H 'Content-Type: application/json' -H "X-Api-Key: $SIGNET_API_KEY" -d '{"keys":["users/alice/a.png"]}' "$SIGNET_ISSUER_URL/v1/urls"
+curl -sf "$(signet presign --service execute-api --url "$SIGNET_ISSUER_URL/v1/objects")"; echo
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' -H "X-Api-Key: $SIGNET_API_KEY" -d '{"keys":["users/bob/a.png"]}' "$SIGNET_ISSUER_URL/v1/urls"`)
-	if err != nil || !strings.Contains(out, `"key":"users/alice/a.png"`) || !strings.HasSuffix(out, "403\n") {
+	if err != nil || !strings.Contains(out, `"key":"users/alice/a.png"`) || !strings.Contains(out, `{"objects":[`) || !strings.HasSuffix(out, "403\n") {
 		t.Errorf("issuer with alice's API key: %v\n%s\n%s", err, out, stderr)
 	}
 
