@@ -37,7 +37,8 @@ type VerifierOptions struct {
 	// AllowIPv6 honours IPv6 AWS:SourceIp CIDRs (a signet extension CloudFront ignores); false
 	// refuses policies holding one with MalformedPolicy.
 	AllowIPv6 bool
-	// CacheSize is the number of verified signatures remembered; 0 = 65536; < 0 disables the cache.
+	// CacheSize bounds the verified-signature cache (entries, rounded up to a multiple of 32
+	// shards); 0 = 65536; < 0 disables the cache.
 	CacheSize int
 }
 
