@@ -431,6 +431,10 @@ func TestMultipart(t *testing.T) {
 	if _, err := d.CompleteMultipartUpload(ctx, "media", "big", id, []CompletePart{{2, i2.ETag}, {3, i2.ETag}}); !errors.Is(err, ErrInvalidPart) {
 		t.Errorf("missing part: %v", err)
 	}
+	small, _ := d.UploadPart(ctx, "media", "big", id, 4, strings.NewReader("small"), nil)
+	if _, err := d.CompleteMultipartUpload(ctx, "media", "big", id, []CompletePart{{2, i2.ETag}, {4, small.ETag}}); !errors.Is(err, ErrEntityTooSmall) {
+		t.Errorf("small non-last part: %v", err)
+	}
 	info, err := d.CompleteMultipartUpload(ctx, "media", "big", id, []CompletePart{{1, i1.ETag}, {2, strings.Trim(i2.ETag, `"`)}})
 	if err != nil {
 		t.Fatal(err)
