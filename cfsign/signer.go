@@ -116,7 +116,7 @@ type SignParams struct {
 	Expires   time.Time // DateLessThan (truncated to seconds); required
 	NotBefore time.Time // DateGreaterThan (truncated to seconds); zero = none
 	IPAddress string    // "" = none; an IPv4 address or CIDR (a bare address becomes /32)
-	Resource  string    // "" = the URL itself; set → custom policy (wildcards allowed)
+	Resource  string    // "" = the URL itself; another value → custom policy (wildcards allowed)
 }
 
 // custom reports whether p needs a custom policy (spec/cloudfront.md §9.12).
@@ -146,6 +146,11 @@ func (s *Signer) sign(resource string, p SignParams) (signed, error) {
 	exp := p.Expires.Unix()
 	if exp <= 0 || exp >= 1e11 {
 		return signed{}, fmt.Errorf("cfsign: expiry %d is not a plausible epoch in seconds (≥ 10^11 looks like milliseconds)", exp)
+	}
+	if p.Resource == resource {
+		// A Resource equal to the URL is no custom policy (spec/cloudfront.md §9.12: the aws
+		// CLI's --policy-resource only makes a custom policy when it differs from --url).
+		p.Resource = ""
 	}
 	var policy []byte
 	out := signed{expires: exp}

@@ -99,6 +99,20 @@ type kmsLike struct{ crypto.Signer }
 
 func (kmsLike) SupportedHashes() []crypto.Hash { return []crypto.Hash{crypto.SHA256} }
 
+func TestResourceEqualToURLStaysCanned(t *testing.T) {
+	s, _ := NewSigner(rsaKeyID, loadPriv(t, "rsa_private.pem"), nil)
+	a, err1 := s.SignURL("https://a.example/x", SignParams{Expires: tExpires, Resource: "https://a.example/x"})
+	b, err2 := s.SignURL("https://a.example/x", SignParams{Expires: tExpires})
+	if err1 != nil || err2 != nil || a != b || !strings.Contains(a, "Expires=") {
+		t.Errorf("%q vs %q (%v, %v)", a, b, err1, err2)
+	}
+	// A '*' in the URL itself stays canned, as aws CLI v1 signs it.
+	c, err := s.SignURL("https://a.example/x*", SignParams{Expires: tExpires})
+	if err != nil || !strings.Contains(c, "Expires=") {
+		t.Errorf("%q %v", c, err)
+	}
+}
+
 func TestCustomPolicyBytes(t *testing.T) {
 	// spec/cloudfront.md §4.2 example: 228 bytes, Policy 304 characters.
 	p := Policy{Resource: "https://d111111abcdef8.cloudfront.net/training/*", HasResource: true, DateLessThan: 1767290400,
