@@ -60,9 +60,17 @@ const maxKeyFileSize = 64 << 10
 func Generate(t Type) (crypto.Signer, error) {
 	switch t {
 	case RSA:
-		return rsa.GenerateKey(rand.Reader, 2048)
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		return k, nil
 	case ECDSA:
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		return k, nil
 	default:
 		return nil, fmt.Errorf("keys: unknown key type %q (want %q or %q): %w", string(t), RSA, ECDSA, ErrUnsupportedKey)
 	}

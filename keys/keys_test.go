@@ -28,7 +28,7 @@ func readTestdata(t *testing.T, name string) []byte {
 	return b
 }
 
-// The fixtures were generated with openssl (testdata/README).
+// The fixtures were generated with openssl (testdata/gen.sh), never with this package.
 func TestParsePrivateKeyFormats(t *testing.T) {
 	for _, tc := range []struct {
 		file string
