@@ -133,9 +133,14 @@ func TestRestartKeepsState(t *testing.T) {
 	var second map[string]string
 	for {
 		env, err := readEnv(filepath.Join(s.dir, "signet-data", "dev.env"))
-		if err == nil && env["SIGNET_EDGE_URL"] != first["SIGNET_EDGE_URL"] {
-			second = env
-			break
+		if err == nil && env["SIGNET_ADMIN_URL"] != "" {
+			if resp, err := http.Get(env["SIGNET_ADMIN_URL"] + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					second = env
+					break
+				}
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("second start did not rewrite dev.env: %s", logs.String())
