@@ -373,8 +373,9 @@ func checkSignURL(raw string) error {
 	if !hasQuery {
 		return nil
 	}
-	if strings.IndexByte(query, '\'') >= 0 {
-		return urlError("query contains ', which browsers send as %%27; encode it first")
+	// The WHATWG special-query percent-encode set: browsers send these encoded.
+	if i := strings.IndexAny(query, "'<>"); i >= 0 {
+		return urlError("query contains %q, which browsers percent-encode; encode it first", string(query[i]))
 	}
 	if query == "" {
 		return urlError("has an empty query (trailing ?)")

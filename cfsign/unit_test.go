@@ -420,3 +420,42 @@ func TestFIPSOnlySHA1(t *testing.T) {
 		t.Fatalf("child under fips140=only: %v\n%s", err, out)
 	}
 }
+
+func TestRawECDSASignatureRefused(t *testing.T) {
+	s, _ := NewSigner(ecKeyID, loadPriv(t, "ecdsa_private.pem"), nil)
+	v := testVerifier(t, &VerifierOptions{CacheSize: -1})
+	u, _ := s.SignURL("https://a.example/x", SignParams{Expires: tExpires})
+	der, _ := decodeBase64(queryValue(u, "Signature"))
+	// DER → raw r‖s (JOSE form): CloudFront and signet want DER (spec/cloudfront.md §9.4).
+	var r, sv []byte
+	rest := der[2:]
+	r, rest = rest[2:2+int(rest[1])], rest[2+int(rest[1]):]
+	sv = rest[2 : 2+int(rest[1])]
+	pad := func(b []byte) []byte {
+		for len(b) > 32 {
+			b = b[1:]
+		}
+		return append(make([]byte, 32-len(b)), b...)
+	}
+	raw := append(pad(r), pad(sv)...)
+	bad := strings.Replace(u, queryValue(u, "Signature"), encodeBase64(raw), 1)
+	_, err := v.VerifyURL(bad, clientIP, t0, "")
+	wantReason(t, err, BadSignature)
+}
+
+func TestCustomPolicyKeepsAmpersand(t *testing.T) {
+	s, _ := NewSigner(rsaKeyID, loadPriv(t, "rsa_private.pem"), nil)
+	u, err := s.SignURL("https://a.example/x?a=1&b=<", SignParams{Expires: tExpires, IPAddress: "192.0.2.1"})
+	if err == nil {
+		t.Fatalf("'<' in the query accepted: %s", u)
+	}
+	u, err = s.SignURL("https://a.example/x?a=1&b=2", SignParams{Expires: tExpires, IPAddress: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, _ := decodeBase64(queryValue(u, "Policy"))
+	want := `{"Statement":[{"Resource":"https://a.example/x?a=1&b=2","Condition":{"DateLessThan":{"AWS:EpochTime":1767290400},"IpAddress":{"AWS:SourceIp":"192.0.2.1/32"}}}]}`
+	if string(pol) != want {
+		t.Errorf("policy %s\nwant   %s", pol, want)
+	}
+}
