@@ -174,3 +174,55 @@ func TestEnvFileRoundTrip(t *testing.T) {
 		t.Errorf("read back %v", m)
 	}
 }
+
+// TestDesignShape decodes the signet.yaml shape of DESIGN.md (all sections).
+func TestDesignShape(t *testing.T) {
+	c, err := Parse([]byte(`
+data_dir: ./signet-data
+log: {level: info, format: auto}
+admin: {listen: 127.0.0.1:9090, credentials: [{access_key_id: ADMINKEY, secret_access_key: adminsecret12}]}
+keys:
+  - {id: K2JCJMDEHXQW5F, public: file://keys/ecdsa_public.pem, algorithms: [SHA1, SHA256]}
+key_groups: {default: [K2JCJMDEHXQW5F]}
+store:   {listen: 127.0.0.1:9000, root: ./signet-data/objects, buckets: [media],
+          credentials: [{access_key_id: ADMINKEY, secret_access_key: adminsecret12}], cors_origins: [http://127.0.0.1:8081]}
+edge:
+  listen: 127.0.0.1:8080
+  hosts: []
+  trusted_proxies: []
+  cache: {max_bytes: 256MiB, max_object_bytes: 64MiB}
+  origins:
+    media: {type: s3, endpoint: http://127.0.0.1:9000, bucket: media, region: us-east-1,
+            credentials: {access_key_id: ADMINKEY, secret_access_key: adminsecret12}, forward_query: []}
+    api:   {type: http, url: https://abc.lambda-url.us-east-1.on.aws, sigv4: {service: lambda, region: us-east-1,
+            credentials: {access_key_id: ADMINKEY, secret_access_key: adminsecret12}}}
+  behaviors:
+    - {path: "/api/*", origin: api, methods: [GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS],
+       key_groups: [default], cache: {ttl: 0s}}
+    - {path: "*", origin: media, methods: [GET, HEAD], key_groups: [default],
+       cache: {default_ttl: 24h, max_ttl: 365d, query_in_key: []}}
+issuer:
+  listen: 127.0.0.1:8081
+  public_base_url: http://127.0.0.1:8080
+  signing_key: {id: K2JCJMDEHXQW5F, source: file://keys/ecdsa_private.pem}
+  authenticators: [{type: api_key, keys: [{user: alice, sha256: 2bd806c97f0e00af1a1fc3328fa763a9269723c8db8fac4f93af71db186d6e90}]},
+                   {type: sigv4, credentials: [{user: alice, access_key_id: ALICEKEY, secret_access_key: alicesecret12}]}]
+  rules: [{allow: "users/{sub}/*", actions: [read, upload], max_lifetime: 1h}]
+  rate_limit: {per_identity: 50/s, burst: 100}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer.RateLimit.PerIdentity.PerSecond() != 50 || len(c.Issuer.Authenticators) != 2 || c.Store.CORSOrigins[0] != "http://127.0.0.1:8081" {
+		t.Errorf("decoded: %+v %+v", c.Issuer, c.Store)
+	}
+	if len(c.Edge.Behaviors) != 2 || c.Edge.Origins["api"].SigV4 == nil || c.Edge.Behaviors[0].Cache.TTL == nil {
+		t.Errorf("edge: %+v", c.Edge)
+	}
+	if got := c.SourceURI(c.Issuer.SigningKey.Source); got != "file://signet-data/keys/ecdsa_private.pem" {
+		t.Errorf("SourceURI = %q", got)
+	}
+}
