@@ -41,3 +41,24 @@ func TestConcurrentVerify(t *testing.T) {
 		t.Errorf("cache grew to %d", n)
 	}
 }
+
+// TestCachedVerifyAllocs pins the edge's hot path: a cache hit allocates only the Grant.
+func TestCachedVerifyAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	s, _ := NewSigner(ecKeyID, loadPriv(t, "ecdsa_private.pem"), nil)
+	v := testVerifier(t, nil)
+	u, _ := s.SignURL("https://a.example/x?v=1", SignParams{Expires: tExpires})
+	vw, _ := ViewerFromURL(u, clientIP, t0, "")
+	if _, err := v.Verify(vw); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if g, err := v.Verify(vw); err != nil || !g.Cached {
+			t.Fatal(err)
+		}
+	}); n > 1 {
+		t.Errorf("cached Verify allocates %v times, want ≤ 1", n)
+	}
+}
