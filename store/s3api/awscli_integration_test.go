@@ -137,6 +137,26 @@ func TestAWSCLI(t *testing.T) {
 	if got, _ := os.ReadFile(bigBack); !bytes.Equal(got, bigData) {
 		t.Errorf("big round trip differs")
 	}
+	// What the CLI did on the wire (CLARIFICATIONS.md): parts with a CRC32 checksum, a
+	// Complete without part checksums, ranged GETs with If-Match and checksum mode.
+	var parts, completes, rangedIfMatch int
+	for _, r := range srv.requests() {
+		if r.Path != "/media/dir/big.bin" {
+			continue
+		}
+		switch {
+		case r.Method == "PUT" && strings.Contains(r.Query, "partNumber=") && r.Header.Get("x-amz-checksum-crc32") != "" && r.Status == 200:
+			parts++
+		case r.Method == "POST" && strings.Contains(r.Query, "uploadId=") && r.Status == 200:
+			completes++
+		case r.Method == "GET" && r.Header.Get("Range") != "" && r.Header.Get("If-Match") == info.ETag && r.Status == 206:
+			rangedIfMatch++
+		}
+	}
+	if parts != 2 || completes != 1 || rangedIfMatch < 2 {
+		t.Errorf("wire: %d CRC32 parts, %d completes, %d ranged If-Match GETs", parts, completes, rangedIfMatch)
+	}
+	t.Logf("wire: %d CRC32 parts, %d completes, %d ranged If-Match GETs", parts, completes, rangedIfMatch)
 
 	// Listing (encoding-type=url) with a delimiter and recursively.
 	out := awsS3("ls", "s3://media/dir/")

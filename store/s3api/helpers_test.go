@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +20,43 @@ const (
 )
 
 type testServer struct {
-	URL   string
-	Disk  *store.Disk
-	clock func() time.Time
+	URL  string
+	Disk *store.Disk
+
+	mu   sync.Mutex
+	reqs []seenRequest
+}
+
+// seenRequest is what the test server saw of a request (for asserting client behaviour).
+type seenRequest struct {
+	Method, Path, Query string
+	Header              http.Header
+	Status              int
+}
+
+func (s *testServer) requests() []seenRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]seenRequest(nil), s.reqs...)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(c int) {
+	if r.status == 0 {
+		r.status = c
+	}
+	r.ResponseWriter.WriteHeader(c)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = 200
+	}
+	return r.ResponseWriter.Write(p)
 }
 
 // startServer runs an s3api handler over a fresh Disk store on 127.0.0.1:0.
@@ -49,8 +84,16 @@ func startServer(t testing.TB, mod func(*s3api.HandlerConfig)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ts := &testServer{URL: "http://" + ln.Addr().String(), Disk: d}
+	rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sr := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(sr, r)
+		ts.mu.Lock()
+		ts.reqs = append(ts.reqs, seenRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Status: sr.status})
+		ts.mu.Unlock()
+	})
+	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return &testServer{URL: "http://" + ln.Addr().String(), Disk: d}
+	return ts
 }
