@@ -36,7 +36,7 @@ PIDS=()
 
 cleanup() {
   local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
@@ -79,7 +79,9 @@ if [ "$ARR" = A ]; then
 else
   PIN=() WRKPIN=() WRKT=2 WORKERS=auto GMP= VPOOLS=()
 fi
-goenv() { if [ -n "$GMP" ]; then env GOMAXPROCS="$GMP" "$@"; else "$@"; fi; }
+# Plain commands (no shell function) in the background, so $! is the server's own PID: env and
+# taskset exec into it.
+if [ -n "$GMP" ]; then GOENV=(env GOMAXPROCS="$GMP"); else GOENV=(env); fi
 
 P_ORIGIN=$(freeport) P_CEIL=$(freeport) P_SIGNET=$(freeport) P_COLD=$(freeport) P_COLDRSA=$(freeport)
 P_STATIC=$(freeport) P_CACHE=$(freeport) P_SIGNED=$(freeport) P_STREAM=$(freeport) P_VARNISH=$(freeport)
@@ -91,18 +93,18 @@ log "starting servers"
 PIDS+=($!); PID_ORIGIN=$!
 waitport "$P_ORIGIN"
 
-goenv "${PIN[@]}" "$TMP/ceiling" -addr "127.0.0.1:$P_CEIL" -file "$TMP/docroot/obj" 2>"$TMP/ceiling.log" &
+"${GOENV[@]}" "${PIN[@]}" "$TMP/ceiling" -addr "127.0.0.1:$P_CEIL" -file "$TMP/docroot/obj" 2>"$TMP/ceiling.log" &
 PIDS+=($!); PID_CEIL=$!
 
-goenv "${PIN[@]}" "$TMP/edgebench" -addr "127.0.0.1:$P_SIGNET" -origin "http://127.0.0.1:$P_ORIGIN" \
+"${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench" -addr "127.0.0.1:$P_SIGNET" -origin "http://127.0.0.1:$P_ORIGIN" \
   -url-file "$TMP/signet.url" 2>"$TMP/signet.log" &
 PIDS+=($!); PID_SIGNET=$!
 
 if [ "$COLD" = 1 ]; then
-  goenv "${PIN[@]}" "$TMP/edgebench" -cold -addr "127.0.0.1:$P_COLD" -origin "http://127.0.0.1:$P_ORIGIN" \
+  "${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench" -cold -addr "127.0.0.1:$P_COLD" -origin "http://127.0.0.1:$P_ORIGIN" \
     -url-file "$TMP/cold.url" 2>"$TMP/cold.log" &
   PIDS+=($!); PID_COLD=$!
-  goenv "${PIN[@]}" "$TMP/edgebench" -cold -key rsa -addr "127.0.0.1:$P_COLDRSA" -origin "http://127.0.0.1:$P_ORIGIN" \
+  "${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench" -cold -key rsa -addr "127.0.0.1:$P_COLDRSA" -origin "http://127.0.0.1:$P_ORIGIN" \
     -url-file "$TMP/coldrsa.url" 2>"$TMP/coldrsa.log" &
   PIDS+=($!); PID_COLDRSA=$!
 fi
