@@ -13,10 +13,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/signet-project/signet/sigv4"
 	"github.com/signet-project/signet/store"
 	"github.com/signet-project/signet/store/s3api"
@@ -409,5 +411,69 @@ func TestConfigValidate(t *testing.T) {
 	c.CORSOrigins = []string{"http://127.0.0.1:8081", "*"}
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config: %v", err)
+	}
+}
+
+// TestIssuerStyleUploadURL: the issuer's upload URLs sign Content-Type and Content-Length
+// (DESIGN.md); the exact size is accepted, another size refused and nothing stored.
+func TestIssuerStyleUploadURL(t *testing.T) {
+	srv := startServer(t, nil)
+	s, err := sigv4.NewSigner(sigv4.SignerConfig{
+		Credentials: sigv4.Credentials{AccessKeyID: testAKID, SecretAccessKey: testSecret},
+		Region:      "us-east-1", Service: "s3", S3: true, SignContentLength: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	presign := func(key string, size int) string {
+		r := srv.newReq(t, http.MethodPut, "/media/"+key, "", nil)
+		r.Header.Set("Content-Type", "image/png")
+		r.Header.Set("Content-Length", strconv.Itoa(size))
+		u, err := s.Presign(r, 5*time.Minute, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	put := func(u string, body string) (*http.Response, string) {
+		r, _ := http.NewRequest(http.MethodPut, u, strings.NewReader(body))
+		r.Header.Set("Content-Type", "image/png")
+		r.Header.Set("Origin", "http://127.0.0.1:8081")
+		return send(t, r, nil, false)
+	}
+	if resp, got := put(presign("users/alice/ok.png", 5), "12345"); resp.StatusCode != 200 {
+		t.Fatalf("exact size: %d %s", resp.StatusCode, got)
+	}
+	resp, got := put(presign("users/alice/big.png", 5), "123456789")
+	wantS3Error(t, resp, got, 403, "SignatureDoesNotMatch")
+	if _, err := srv.Disk.Head(context.Background(), "media", "users/alice/big.png"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("oversized upload stored: %v", err)
+	}
+	// Another content type than the signed one is refused too.
+	r, _ := http.NewRequest(http.MethodPut, presign("users/alice/type.png", 3), strings.NewReader("abc"))
+	r.Header.Set("Content-Type", "text/html")
+	resp, got = send(t, r, nil, false)
+	wantS3Error(t, resp, got, 403, "SignatureDoesNotMatch")
+}
+
+func TestMetricsRegisterTwice(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	for range 2 {
+		startServer(t, func(c *s3api.HandlerConfig) { c.Registry = reg })
+	}
+	srv := startServer(t, func(c *s3api.HandlerConfig) { c.Registry = reg })
+	http.Get(srv.URL + "/")
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range mfs {
+		if mf.GetName() == "signet_store_requests_total" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no signet_store_requests_total")
 	}
 }
