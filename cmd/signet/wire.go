@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"strings"
+
 	"errors"
 	"fmt"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"github.com/signet-project/signet/internal/obs"
 	"github.com/signet-project/signet/issuer"
 	"github.com/signet-project/signet/keys"
+	"github.com/signet-project/signet/keys/awskeys"
 	"github.com/signet-project/signet/sigv4"
 	"github.com/signet-project/signet/store"
 	"github.com/signet-project/signet/store/s3api"
@@ -80,7 +84,7 @@ func buildStack(ctx context.Context, cfg *config.Config, getenv func(string) str
 	}
 
 	if cfg.Issuer != nil {
-		src, err := keys.OpenSource(cfg.SourceURI(cfg.Issuer.SigningKey.Source))
+		src, err := openSigningKey(ctx, cfg.SourceURI(cfg.Issuer.SigningKey.Source))
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("issuer.signing_key.source: %w", err)
@@ -150,4 +154,20 @@ func firstS3Origin(cfg *config.Config) (edge.OriginConfig, bool) {
 		}
 	}
 	return edge.OriginConfig{}, false
+}
+
+// openSigningKey opens the issuer's key source: file:// and env:// locally, ssm://,
+// secretsmanager:// and kms:// through the AWS SDK's default configuration (region and
+// credentials from the usual environment, shared files or instance role).
+func openSigningKey(ctx context.Context, uri string) (keys.Source, error) {
+	scheme, _, _ := strings.Cut(uri, "://")
+	switch scheme {
+	case "ssm", "secretsmanager", "kms":
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return awskeys.OpenSource(ctx, uri, awsCfg)
+	}
+	return keys.OpenSource(uri)
 }
