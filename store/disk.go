@@ -27,6 +27,9 @@ type DiskOptions struct {
 	Logger      *slog.Logger     // nil = discard
 	Clock       func() time.Time // nil = time.Now; used for LastModified and bucket creation times
 	LockTimeout time.Duration    // how long OpenDisk waits for another process's lock on the index; 0 = 5s
+	// StaleUploadAge is the age past which OpenDisk aborts multipart uploads nobody completed
+	// or aborted (their parts hold disk space); 0 = 7 days, < 0 = never.
+	StaleUploadAge time.Duration
 }
 
 // Disk is a Store on a local filesystem: a bbolt index (root/index.db) and blobs named by
@@ -130,6 +133,16 @@ func OpenDisk(root string, opts *DiskOptions) (*Disk, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: init index: %w", err)
 	}
+	stale := opts.StaleUploadAge
+	if stale == 0 {
+		stale = 7 * 24 * time.Hour
+	}
+	if stale > 0 {
+		if err := d.abortStaleUploads(d.now().Add(-stale)); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := d.sweep(); err != nil {
 		db.Close()
 		return nil, err
@@ -139,6 +152,39 @@ func OpenDisk(root string, opts *DiskOptions) (*Disk, error) {
 
 // Close closes the index.
 func (d *Disk) Close() error { return d.db.Close() }
+
+// abortStaleUploads drops multipart uploads initiated before cutoff; their part blobs become
+// unreferenced and the sweep that follows removes them.
+func (d *Disk) abortStaleUploads(cutoff time.Time) error {
+	n := 0
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		ups := tx.Bucket(bktUploads)
+		var ids [][]byte
+		if err := ups.ForEach(func(k, v []byte) error {
+			var u uploadRec
+			if json.Unmarshal(v, &u) == nil && time.Unix(0, u.Initiated).Before(cutoff) {
+				ids = append(ids, append([]byte(nil), k...))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := ups.Delete(id); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: abort stale uploads: %w", err)
+	}
+	if n > 0 {
+		d.log.Info("store: aborted stale multipart uploads", "count", n)
+	}
+	return nil
+}
 
 // sweep removes temp files and unreferenced blobs (what a crash leaves behind).
 func (d *Disk) sweep() error {

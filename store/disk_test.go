@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func openTest(t testing.TB) (*Disk, string) {
@@ -278,7 +279,6 @@ func TestRestartPersistenceAndSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
 	got, err := d.Head(ctx, "media", "dir/k")
 	if err != nil || got.ETag != want.ETag || got.ContentType != "text/x" || got.Metadata["a"] != "b" || !got.LastModified.Equal(want.LastModified) {
 		t.Errorf("after restart: %+v %v, want %+v", got, err, want)
@@ -291,6 +291,27 @@ func TestRestartPersistenceAndSweep(t *testing.T) {
 	}
 	if parts, err := d.ListParts(ctx, "media", "mp", id); err != nil || len(parts) != 1 {
 		t.Errorf("upload lost: %v %v", parts, err)
+	}
+	// Stale uploads are aborted at open and their parts swept.
+	d.Close()
+	d, err = OpenDisk(root, &DiskOptions{StaleUploadAge: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if n := dirLen(t, filepath.Join(root, "blobs")); n != 2 {
+		t.Errorf("StaleUploadAge < 0 removed parts: %d blobs", n)
+	}
+	d, err = OpenDisk(root, &DiskOptions{StaleUploadAge: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.ListParts(ctx, "media", "mp", id); !errors.Is(err, ErrNoSuchUpload) {
+		t.Errorf("stale upload kept: %v", err)
+	}
+	if n := dirLen(t, filepath.Join(root, "blobs")); n != 1 {
+		t.Errorf("blobs after stale upload sweep = %d, want 1", n)
 	}
 	// A second process cannot open the same root.
 	if _, err := OpenDisk(root, &DiskOptions{LockTimeout: 50e6}); err == nil || !strings.Contains(err.Error(), "locked") {
@@ -475,6 +496,9 @@ func TestFIPSOnlyRefused(t *testing.T) {
 		_, err := OpenDisk(t.TempDir(), nil)
 		if !errors.Is(err, ErrFIPSOnly) {
 			t.Fatalf("OpenDisk under fips140=only = %v", err)
+		}
+		if _, err := NewS3(S3Config{AccessKeyID: "a", SecretAccessKey: "0123456789"}); !errors.Is(err, ErrFIPSOnly) {
+			t.Fatalf("NewS3 under fips140=only = %v", err)
 		}
 		fmt.Println("CHILD:", err)
 		return

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/fips140"
 	"crypto/md5"
 	"encoding/base64"
 	"errors"
@@ -55,6 +56,9 @@ var (
 
 // NewS3 builds an S3 store. It makes no network call.
 func NewS3(cfg S3Config) (*S3, error) {
+	if fips140.Enforced() {
+		return nil, ErrFIPSOnly
+	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}

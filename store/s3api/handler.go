@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"context"
+	"crypto/fips140"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -59,6 +60,10 @@ type handler struct {
 func NewHandler(st store.Store, cfg HandlerConfig) (http.Handler, error) {
 	if st == nil {
 		return nil, errors.New("s3api: nil store")
+	}
+	if fips140.Enforced() {
+		// Content-MD5 and ETags are MD5, which panics in this mode.
+		return nil, fmt.Errorf("s3api: %w", store.ErrFIPSOnly)
 	}
 	if err := errors.Join(cfg.Config.validateAPI()...); err != nil {
 		return nil, err

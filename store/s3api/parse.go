@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -226,5 +225,3 @@ func partNumber(q query) (int, error) {
 	}
 	return n, nil
 }
-
-var _ = http.StatusOK
