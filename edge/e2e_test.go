@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	awssign "github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 	"github.com/signet-project/signet/cfsign"
 	"github.com/signet-project/signet/edge"
 	"github.com/signet-project/signet/internal/confval"
@@ -303,6 +305,31 @@ func TestE2E(t *testing.T) {
 		resp, b := fetch(t, "GET", x.edgeURL+"/photos/cat.jpg", nil, "Cookie", strings.Join(parts, "; "))
 		if resp.StatusCode != 200 || !bytes.Equal(b, obj) {
 			t.Errorf("cookies: %d", resp.StatusCode)
+		}
+	})
+	t.Run("aws-sdk-go-v2 cloudfront/sign (URL and cookies, RSA-SHA1)", func(t *testing.T) {
+		rk, ok := x.rsaKey.(*rsa.PrivateKey)
+		if !ok {
+			t.Fatal("fixture is not RSA")
+		}
+		u, err := awssign.NewURLSigner(x.rsaID, rk).Sign(x.edgeURL+"/photos/cat.jpg", time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, b := fetch(t, "GET", u, nil); resp.StatusCode != 200 || !bytes.Equal(b, obj) {
+			t.Errorf("aws-sdk-go-v2 URL: %d", resp.StatusCode)
+		}
+		cookies, err := awssign.NewCookieSigner(x.rsaID, rk).Sign(x.edgeURL+"/photos/*", time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, c := range cookies {
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+		resp, b := fetch(t, "GET", x.edgeURL+"/photos/cat.jpg", nil, "Cookie", strings.Join(parts, "; "))
+		if resp.StatusCode != 200 || !bytes.Equal(b, obj) {
+			t.Errorf("aws-sdk-go-v2 cookies: %d %q", resp.StatusCode, b[:min(len(b), 200)])
 		}
 	})
 	t.Run("refusals", func(t *testing.T) {
