@@ -8,7 +8,6 @@ import (
 	"github.com/signet-project/signet/keys"
 )
 
-
 // TestConcurrentIssue exercises the shared state (limiter, signer cache, key refresh) from
 // many goroutines; run with -race.
 func TestConcurrentIssue(t *testing.T) {

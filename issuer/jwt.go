@@ -237,26 +237,45 @@ type jwksCache struct {
 
 	mu        sync.Mutex
 	keys      map[string]crypto.PublicKey
-	fetched   time.Time // last successful fetch
-	attempted time.Time // last attempt
+	fetched   time.Time     // last successful fetch
+	attempted time.Time     // last attempt
+	inflight  chan struct{} // closed when the running fetch ends; nil = none
 }
 
 func (c *jwksCache) key(ctx context.Context, kid, alg string) (crypto.PublicKey, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := c.clock()
-	stale := c.keys == nil || now.Sub(c.fetched) >= c.refresh
 	k, found := c.lookup(kid, alg)
-	if (stale || !found) && (c.attempted.IsZero() || now.Sub(c.attempted) >= c.minInterval || (c.keys == nil && now.Sub(c.attempted) >= time.Second)) {
-		c.attempted = now
-		keys, err := c.fetch(ctx)
-		if err != nil {
-			c.logger.Warn("issuer: jwks fetch failed; keeping the cached keys", "url", c.url, "err", err)
+	stale := c.keys == nil || now.Sub(c.fetched) >= c.refresh
+	allowed := c.attempted.IsZero() || now.Sub(c.attempted) >= c.minInterval ||
+		(c.keys == nil && now.Sub(c.attempted) >= time.Second)
+	if (stale || !found) && (allowed || c.inflight != nil) {
+		// One fetch at a time, outside the lock; concurrent callers wait for it.
+		ch := c.inflight
+		if ch == nil {
+			ch = make(chan struct{})
+			c.inflight, c.attempted = ch, now
+			c.mu.Unlock()
+			keys, err := c.fetch(ctx)
+			c.mu.Lock()
+			if err != nil {
+				c.logger.Warn("issuer: jwks fetch failed; keeping the cached keys", "url", c.url, "err", err)
+			} else {
+				c.keys, c.fetched = keys, now
+			}
+			c.inflight = nil
+			close(ch)
 		} else {
-			c.keys, c.fetched = keys, now
-			k, found = c.lookup(kid, alg)
+			c.mu.Unlock()
+			select {
+			case <-ch:
+			case <-ctx.Done():
+			}
+			c.mu.Lock()
 		}
+		k, found = c.lookup(kid, alg)
 	}
+	c.mu.Unlock()
 	if !found {
 		return nil, jwtFail("unknown key id %q", kid)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -243,5 +244,29 @@ func TestStrictJSON(t *testing.T) {
 	}
 	if err := checkDuplicates([]byte(`{"Keys":1}`), true); err == nil {
 		t.Error("case variant accepted")
+	}
+}
+
+// TestJWKSFetchCoalesced: concurrent first requests share one JWKS fetch.
+func TestJWKSFetchCoalesced(t *testing.T) {
+	js := newJWKS(t)
+	inner := js.Config.Handler
+	js.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		inner.ServeHTTP(w, r)
+	})
+	env := jwtEnv(t, js)
+	tok := token(t, "ES256", "ec1", js.ec, claims("alice", testNow))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if w := bearer(env, tok, `{"keys":["users/alice/a.jpg"]}`); w.Code != 200 {
+				t.Errorf("%d %s", w.Code, w.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := js.hits.Load(); n != 1 {
+		t.Errorf("fetches %d, want 1", n)
 	}
 }
