@@ -294,7 +294,7 @@ func TestE2E(t *testing.T) {
 	})
 	t.Run("signed cookies", func(t *testing.T) {
 		s, _ := cfsign.NewSigner(x.ecID, x.ecKey, nil)
-		cookies, err := s.SignCookies(x.edgeURL+"/photos/*", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: x.edgeURL + "/photos/*"})
+		cookies, err := s.SignCookies(x.edgeURL+"/photos/cat.jpg", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: x.edgeURL + "/photos/*"})
 		if err != nil {
 			t.Fatal(err)
 		}

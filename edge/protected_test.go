@@ -80,7 +80,7 @@ func TestSignedAdmissionStripAndCacheKey(t *testing.T) {
 		t.Errorf("signatures split the cache: X-Cache %q, origin %d", resp.Header.Get("X-Cache"), o.count.Load())
 	}
 	// Cookies for a wildcard resource.
-	cookies, err := ts.signer.SignCookies(ets.URL+"/*", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: ets.URL + "/*"})
+	cookies, err := ts.signer.SignCookies(ets.URL+"/l.txt", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: ets.URL + "/*"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestAccessLogNeverHoldsSecrets(t *testing.T) {
 	_, ets := testEdge(t, o, protect, ts.keys, Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	u := ts.url(t, ets.URL+"/l.txt?X-Amz-Signature=AMZSECRET&v=1", cfsign.SignParams{})
 	get(t, u, "Authorization", "Bearer AUTHSECRET")
-	cookies, _ := ts.signer.SignCookies(ets.URL+"/*", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: ets.URL + "/*"})
+	cookies, _ := ts.signer.SignCookies(ets.URL+"/l.txt", cfsign.SignParams{Expires: time.Now().Add(time.Hour), Resource: ets.URL + "/*"})
 	var parts []string
 	for _, c := range cookies {
 		parts = append(parts, c.Name+"="+c.Value)
