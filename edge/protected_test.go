@@ -62,6 +62,9 @@ func TestSignedAdmissionStripAndCacheKey(t *testing.T) {
 	if resp.StatusCode != 403 || string(body) != string(cfsign.ErrorBody("MissingKey")) {
 		t.Fatalf("unsigned: %d %q", resp.StatusCode, body)
 	}
+	if resp.Header.Get("X-Amz-Cf-Id") == "" || resp.Header.Get("Content-Type") != "text/xml" {
+		t.Errorf("refusal headers: %v", resp.Header)
+	}
 	u1 := ts.url(t, ets.URL+"/a.txt", cfsign.SignParams{})
 	resp, body = get(t, u1, "Cookie", "CloudFront-Key-Pair-Id=x; theme=dark")
 	if resp.StatusCode != 200 || string(body) != "private" || resp.Header.Get("X-Cache") != cacheMiss {

@@ -411,7 +411,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.metrics.bytes.Add(float64(rw.n))
 	if !s.cfg.DisableAccessLog {
 		rec.dur = time.Since(start)
-		rec.id = s.requestID()
+		if rec.id == "" {
+			rec.id = s.requestID()
+		}
 		s.logAccess(r.Context(), &rec)
 	}
 }
@@ -420,8 +422,18 @@ func (s *Server) requestID() string {
 	return s.idPrefix + strconv.FormatUint(s.idSeq.Add(1), 36)
 }
 
+// tagError gives a refusal the request ID its access-log line carries, in CloudFront's
+// X-Amz-Cf-Id header, so a client can quote it (the body stays CloudFront's terse one).
+func (s *Server) tagError(w http.ResponseWriter, rec *accessRecord) {
+	if rec.id == "" {
+		rec.id = s.requestID()
+	}
+	w.Header().Set("X-Amz-Cf-Id", rec.id)
+}
+
 func (s *Server) deny(w http.ResponseWriter, rec *accessRecord, reason string) {
 	rec.reason = reason
+	s.tagError(w, rec)
 	h := w.Header()
 	h["Content-Type"] = textXML
 	h.Set("Cache-Control", "no-store")
@@ -431,6 +443,7 @@ func (s *Server) deny(w http.ResponseWriter, rec *accessRecord, reason string) {
 
 func (s *Server) fail(w http.ResponseWriter, rec *accessRecord, status int, reason string) {
 	rec.reason = reason
+	s.tagError(w, rec)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -505,6 +518,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 			} else {
 				rec.reason = "verify_error"
 			}
+			s.tagError(w, rec)
 			cfsign.WriteError(w, err)
 			return
 		}
