@@ -1,8 +1,10 @@
 package issuer
 
 import (
+	"crypto"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzCheckKey: an accepted key has none of the refused forms, and a key the default rule
@@ -48,6 +50,26 @@ func FuzzStrictJSON(f *testing.F) {
 		var v map[string]any
 		if err := strictUnmarshal(b, &v); err != nil {
 			t.Fatalf("checker accepted %q but decoding fails: %v", b, err)
+		}
+	})
+}
+
+// FuzzJWTVerify: arbitrary tokens never panic, and only a token signed by the JWKS key with
+// the right claims yields an identity.
+func FuzzJWTVerify(f *testing.F) {
+	f.Add("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.")
+	f.Add("a.b.c")
+	f.Add("eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYTEifQ.e30.AAAA")
+	a := &jwtAuth{issuer: testIss, audience: testAud, subClaim: "sub", grClaim: "groups", leeway: time.Minute,
+		clock: func() time.Time { return testNow },
+		jwks:  &jwksCache{keys: map[string]crypto.PublicKey{}, fetched: testNow, attempted: testNow, refresh: time.Hour, minInterval: time.Hour, clock: func() time.Time { return testNow }}}
+	f.Fuzz(func(t *testing.T, tok string) {
+		id, err := a.verify(t.Context(), tok)
+		if err == nil {
+			t.Fatalf("token %q accepted with no keys: %+v", tok, id)
+		}
+		if id.Subject != "" {
+			t.Fatalf("error with an identity: %+v", id)
 		}
 	})
 }
