@@ -477,3 +477,38 @@ func TestMetricsRegisterTwice(t *testing.T) {
 		t.Error("no signet_store_requests_total")
 	}
 }
+
+// TestTruncatedUploadWritesNothing: a client that disconnects mid-body leaves no object and
+// the old version intact.
+func TestTruncatedUploadWritesNothing(t *testing.T) {
+	srv := startServer(t, nil)
+	old := []byte("old version")
+	r := srv.newReq(t, http.MethodPut, "/media/trunc", "", old)
+	if resp, got := send(t, r, old, true); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, got)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = srv.newReq(t, http.MethodPut, "/media/trunc", "", nil)
+	r.ContentLength = 1 << 20
+	signer(t, testAKID, testSecret, "us-east-1").Sign(r, sigv4.UnsignedPayload, time.Now())
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(make([]byte, 300<<10)), &failAfter{}))
+	r.Write(conn) // fails when the body does
+	conn.Close()
+	time.Sleep(200 * time.Millisecond)
+	_, rc, err := srv.Disk.Get(context.Background(), "media", "trunc", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, old) {
+		t.Errorf("object = %d bytes after a truncated upload, want the old version", len(got))
+	}
+}
+
+type failAfter struct{}
+
+func (failAfter) Read([]byte) (int, error) { return 0, errors.New("client gone") }
