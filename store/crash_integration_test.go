@@ -166,11 +166,11 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}
 		// The sweep left only referenced blobs: one per object plus parts of open uploads.
-		blobs, _ := os.ReadDir(filepath.Join(root, "blobs"))
+		blobs := blobCount(t, root)
 		tmps, _ := os.ReadDir(filepath.Join(root, "tmp"))
 		parts := countUploadParts(t, d)
-		if len(blobs) != len(crashKeys)+parts || len(tmps) != 0 {
-			t.Fatalf("kill %d: %d blobs (%d objects, %d parts), %d temp files", i, len(blobs), len(crashKeys), parts, len(tmps))
+		if blobs != len(crashKeys)+parts || len(tmps) != 0 {
+			t.Fatalf("kill %d: %d blobs (%d objects, %d parts), %d temp files", i, blobs, len(crashKeys), parts, len(tmps))
 		}
 		d.Close()
 	}

@@ -110,6 +110,16 @@ func OpenDisk(root string, opts *DiskOptions) (*Disk, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
+	// Blobs fan out over 256 directories by the first two hex digits of their id, so no
+	// directory grows huge; all are created (and made durable) up front.
+	for i := range 256 {
+		if err := os.MkdirAll(filepath.Join(d.blobDir, fmt.Sprintf("%02x", i)), 0o750); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	if err := syncDir(d.blobDir); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	timeout := opts.LockTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
@@ -223,15 +233,18 @@ func (d *Disk) sweep() error {
 	if err != nil {
 		return fmt.Errorf("store: sweep: read index: %w", err)
 	}
-	blobs, err := os.ReadDir(d.blobDir)
-	if err != nil {
-		return fmt.Errorf("store: sweep: %w", err)
-	}
 	removed := 0
-	for _, e := range blobs {
-		if !used[e.Name()] {
-			if err := os.Remove(filepath.Join(d.blobDir, e.Name())); err == nil {
-				removed++
+	for i := range 256 {
+		dir := filepath.Join(d.blobDir, fmt.Sprintf("%02x", i))
+		blobs, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("store: sweep: %w", err)
+		}
+		for _, e := range blobs {
+			if !used[e.Name()] {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+					removed++
+				}
 			}
 		}
 	}
@@ -296,15 +309,24 @@ func (d *Disk) writeBlob(ctx context.Context, body io.Reader, wantMD5 []byte) (i
 		os.Remove(tmp)
 		return "", 0, nil, fmt.Errorf("store: %w", err)
 	}
-	if err := os.Rename(tmp, filepath.Join(d.blobDir, id)); err != nil {
+	if err := os.Rename(tmp, d.blobPath(id)); err != nil {
 		os.Remove(tmp)
 		return "", 0, nil, fmt.Errorf("store: %w", err)
 	}
-	if err := syncDir(d.blobDir); err != nil {
+	if err := syncDir(filepath.Dir(d.blobPath(id))); err != nil {
 		d.removeBlob(id)
 		return "", 0, nil, fmt.Errorf("store: %w", err)
 	}
 	return id, size, sum, nil
+}
+
+// blobPath is where blob id lives: blobs/<first two hex digits>/<id>. Ids come from newID
+// (32 hex digits) or the index, never from a request.
+func (d *Disk) blobPath(id string) string {
+	if len(id) < 2 {
+		return filepath.Join(d.blobDir, "00", id)
+	}
+	return filepath.Join(d.blobDir, id[:2], id)
 }
 
 func syncDir(dir string) error {
@@ -320,7 +342,7 @@ func (d *Disk) removeBlob(id string) {
 	if id == "" {
 		return
 	}
-	if err := os.Remove(filepath.Join(d.blobDir, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(d.blobPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		d.log.Warn("store: remove blob", "blob", id, "err", err)
 	}
 }
@@ -495,7 +517,7 @@ func (d *Disk) Get(ctx context.Context, bucket, key string, rng *Range) (*Object
 		if err != nil {
 			return nil, nil, err
 		}
-		f, err := os.Open(filepath.Join(d.blobDir, rec.Blob))
+		f, err := os.Open(d.blobPath(rec.Blob))
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && attempt < 8 {
 				continue

@@ -188,7 +188,7 @@ func TestPutBodyErrorKeepsOldObject(t *testing.T) {
 	if n := dirLen(t, filepath.Join(root, "tmp")); n != 0 {
 		t.Errorf("%d temp files left", n)
 	}
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 1 {
+	if n := blobCount(t, root); n != 1 {
 		t.Errorf("%d blobs, want 1", n)
 	}
 }
@@ -253,7 +253,7 @@ func TestConcurrentWritersOneKey(t *testing.T) {
 	if !versions[md5ETag(b)] || md5ETag(b) != info.ETag {
 		t.Errorf("final object is not one whole version")
 	}
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 1 {
+	if n := blobCount(t, root); n != 1 {
 		t.Errorf("%d blobs after concurrent writes, want 1", n)
 	}
 }
@@ -273,7 +273,7 @@ func TestRestartPersistenceAndSweep(t *testing.T) {
 
 	// What a crash leaves: a temp file and an unreferenced blob.
 	os.WriteFile(filepath.Join(root, "tmp", "deadbeef"), []byte("partial"), 0o600)
-	os.WriteFile(filepath.Join(root, "blobs", "0123456789abcdef0123456789abcdef"), []byte("orphan"), 0o600)
+	os.WriteFile(filepath.Join(root, "blobs", "01", "0123456789abcdef0123456789abcdef"), []byte("orphan"), 0o600)
 
 	d, err = OpenDisk(root, nil)
 	if err != nil {
@@ -286,7 +286,7 @@ func TestRestartPersistenceAndSweep(t *testing.T) {
 	if n := dirLen(t, filepath.Join(root, "tmp")); n != 0 {
 		t.Errorf("temp files not swept: %d", n)
 	}
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 2 { // object + upload part
+	if n := blobCount(t, root); n != 2 { // object + upload part
 		t.Errorf("blobs after sweep = %d, want 2", n)
 	}
 	if parts, err := d.ListParts(ctx, "media", "mp", id); err != nil || len(parts) != 1 {
@@ -299,7 +299,7 @@ func TestRestartPersistenceAndSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Close()
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 2 {
+	if n := blobCount(t, root); n != 2 {
 		t.Errorf("StaleUploadAge < 0 removed parts: %d blobs", n)
 	}
 	d, err = OpenDisk(root, &DiskOptions{StaleUploadAge: time.Nanosecond})
@@ -310,7 +310,7 @@ func TestRestartPersistenceAndSweep(t *testing.T) {
 	if _, err := d.ListParts(ctx, "media", "mp", id); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("stale upload kept: %v", err)
 	}
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 1 {
+	if n := blobCount(t, root); n != 1 {
 		t.Errorf("blobs after stale upload sweep = %d, want 1", n)
 	}
 	// A second process cannot open the same root.
@@ -470,7 +470,7 @@ func TestMultipart(t *testing.T) {
 	if _, err := d.UploadPart(ctx, "media", "big", id, 1, strings.NewReader("x"), nil); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("part after complete: %v", err)
 	}
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 1 {
+	if n := blobCount(t, root); n != 1 {
 		t.Errorf("%d blobs after complete, want 1", n)
 	}
 	// Abort.
@@ -485,7 +485,7 @@ func TestMultipart(t *testing.T) {
 	if _, err := d.ListParts(ctx, "media", "other-key", id2); !errors.Is(err, ErrNoSuchUpload) {
 		t.Errorf("upload under another key: %v", err)
 	}
-	if n := dirLen(t, filepath.Join(root, "blobs")); n != 1 {
+	if n := blobCount(t, root); n != 1 {
 		t.Errorf("%d blobs after abort, want 1", n)
 	}
 }
@@ -513,4 +513,20 @@ func TestFIPSOnlyRefused(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "CHILD: store: MD5") || !strings.Contains(string(out), "fips140=only") {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
+}
+
+// blobCount counts the blob files under root.
+func blobCount(t testing.TB, root string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(root, "blobs"), func(_ string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

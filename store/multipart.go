@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -162,7 +161,7 @@ func (d *Disk) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadI
 	pr, pw := io.Pipe()
 	go func() {
 		for _, p := range chosen {
-			f, err := os.Open(filepath.Join(d.blobDir, p.Blob))
+			f, err := os.Open(d.blobPath(p.Blob))
 			if err != nil {
 				pw.CloseWithError(err)
 				return

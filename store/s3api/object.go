@@ -271,7 +271,7 @@ func (h *handler) deleteObjects(w http.ResponseWriter, r *http.Request, res *sig
 	if err != nil {
 		return err
 	}
-	req, err := ParseDeleteObjects(b)
+	req, err := parseDeleteObjects(b)
 	if err != nil {
 		return err
 	}

@@ -104,8 +104,8 @@ func ParseCompleteMultipartUpload(b []byte) ([]store.CompletePart, error) {
 	return out, nil
 }
 
-// ParseDeleteObjects parses a DeleteObjects body: 1..1000 keys.
-func ParseDeleteObjects(b []byte) (*deleteRequest, error) {
+// parseDeleteObjects parses a DeleteObjects body: 1..1000 keys.
+func parseDeleteObjects(b []byte) (*deleteRequest, error) {
 	var req deleteRequest
 	if err := strictXML(b, &req); err != nil {
 		return nil, err
