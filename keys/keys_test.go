@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -292,4 +293,38 @@ func TestSources(t *testing.T) {
 	if _, err := never.Signer(context.Background()); err == nil {
 		t.Error("never-loaded source succeeded")
 	}
+}
+
+// TestCachedSourceSlowRefreshDoesNotBlock: while one caller waits on a slow backend to refresh
+// a stale key, the others keep getting the last good key at once.
+func TestCachedSourceSlowRefreshDoesNotBlock(t *testing.T) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), nil)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	src := sourceFunc(func(ctx context.Context) (crypto.Signer, error) {
+		if calls.Add(1) > 1 {
+			<-release // the backend hangs on refresh
+		}
+		return k, nil
+	})
+	c := NewCachedSource(src, time.Millisecond, nil)
+	if _, err := c.Signer(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { c.Signer(context.Background()); close(done) }()
+	for calls.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	for range 10 {
+		if got, err := c.Signer(context.Background()); err != nil || got != k {
+			t.Fatalf("during refresh: %v %v", got, err)
+		}
+	}
+	if calls.Load() != 2 {
+		t.Errorf("backend called %d times during one refresh, want 2", calls.Load())
+	}
+	close(release)
+	<-done
 }

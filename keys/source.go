@@ -54,15 +54,20 @@ func (s EnvSource) Signer(ctx context.Context) (crypto.Signer, error) {
 
 // CachedSource caches the key of another [Source] and refreshes it after a fixed interval. A
 // failed refresh keeps the last good key (and logs a warning); Signer fails only if no key was
-// ever loaded. It is safe for concurrent use.
+// ever loaded. While a refresh runs, other callers get the last good key at once instead of
+// waiting on the backend (an SSM or KMS call can take seconds during an outage). It is safe for
+// concurrent use.
 type CachedSource struct {
 	src     Source
 	refresh time.Duration
 	logger  *slog.Logger
 
-	mu      sync.Mutex
-	key     crypto.Signer
-	fetched time.Time
+	load sync.Mutex // serialises calls to src
+
+	mu         sync.Mutex // guards the fields below
+	key        crypto.Signer
+	fetched    time.Time
+	refreshing bool
 }
 
 // NewCachedSource wraps src. refresh ≤ 0 means the key is loaded once and never refreshed; a nil
@@ -77,11 +82,32 @@ func NewCachedSource(src Source, refresh time.Duration, logger *slog.Logger) *Ca
 // Signer returns the cached key, refreshing it first when it is older than the refresh interval.
 func (c *CachedSource) Signer(ctx context.Context) (crypto.Signer, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.key != nil && (c.refresh <= 0 || time.Since(c.fetched) < c.refresh) {
-		return c.key, nil
+	key := c.key
+	fresh := key != nil && (c.refresh <= 0 || time.Since(c.fetched) < c.refresh)
+	if fresh || (key != nil && c.refreshing) {
+		c.mu.Unlock()
+		return key, nil
 	}
+	c.refreshing = true
+	c.mu.Unlock()
+
+	c.load.Lock()
+	defer c.load.Unlock()
+	c.mu.Lock()
+	if c.key != nil && !c.fetched.IsZero() && (c.refresh <= 0 || time.Since(c.fetched) < c.refresh) {
+		// Another caller loaded it while this one waited for the first key.
+		k := c.key
+		c.refreshing = false
+		c.mu.Unlock()
+		return k, nil
+	}
+	c.mu.Unlock()
+
 	k, err := c.src.Signer(ctx)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refreshing = false
 	if err != nil {
 		if c.key != nil {
 			c.logger.Warn("keys: refreshing the signing key failed; keeping the last good key", "error", err)
