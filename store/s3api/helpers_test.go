@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,11 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 
 // startServer runs an s3api handler over a fresh Disk store on 127.0.0.1:0.
 func startServer(t testing.TB, mod func(*s3api.HandlerConfig)) *testServer {
+	return startServerTLS(t, mod, false)
+}
+
+// startServerTLS is startServer, over HTTPS with a throw-away certificate when useTLS.
+func startServerTLS(t testing.TB, mod func(*s3api.HandlerConfig), useTLS bool) *testServer {
 	t.Helper()
 	d, err := store.OpenDisk(t.TempDir(), nil)
 	if err != nil {
@@ -92,6 +98,14 @@ func startServer(t testing.TB, mod func(*s3api.HandlerConfig)) *testServer {
 		ts.reqs = append(ts.reqs, seenRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Status: sr.status})
 		ts.mu.Unlock()
 	})
+	if useTLS {
+		ln.Close()
+		hs := httptest.NewUnstartedServer(rec)
+		hs.StartTLS()
+		t.Cleanup(hs.Close)
+		ts.URL = hs.URL
+		return ts
+	}
 	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
