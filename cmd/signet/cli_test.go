@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,4 +79,37 @@ func TestParseTime(t *testing.T) {
 			t.Errorf("parseTime(%q): no error", s)
 		}
 	}
+}
+
+// FuzzParseTime: a parsed time is whole seconds, UTC, and parses again to itself in RFC 3339
+// and epoch form; an error means the zero time.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"1795610096", "2026-11-25", "2026-11-25T12:34:56Z", "2026-11-25T12:34:56+01:00", "2026-11-25 12:34:56", "1.5", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTime(s)
+		if err != nil {
+			if !got.IsZero() {
+				t.Fatalf("parseTime(%q) = %v with error %v", s, got, err)
+			}
+			return
+		}
+		if got.Nanosecond() != 0 || got.Location() != time.UTC {
+			t.Fatalf("parseTime(%q) = %v: not whole UTC seconds", s, got)
+		}
+		if got.Year() < 0 || got.Year() > 9999 {
+			return
+		}
+		again, err := parseTime(got.Format(time.RFC3339))
+		if err != nil || !again.Equal(got) {
+			t.Fatalf("RFC 3339 round trip of %v: %v %v", got, again, err)
+		}
+		if got.Unix() >= 0 && got.Unix() < 1e11 {
+			again, err = parseTime(strconv.FormatInt(got.Unix(), 10))
+			if err != nil || !again.Equal(got) {
+				t.Fatalf("epoch round trip of %v: %v %v", got, again, err)
+			}
+		}
+	})
 }

@@ -226,3 +226,25 @@ issuer:
 		t.Errorf("SourceURI = %q", got)
 	}
 }
+
+// FuzzParse: an error means no configuration; a configuration validates without panicking
+// and parses the same way twice.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(sample))
+	f.Add([]byte("edge: {listen: x, cache: {max_bytes: 1KiB}}\n"))
+	f.Add([]byte("keys: [{id: K, public: file://a}]\nkey_groups: {g: [K]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err != nil {
+			if c != nil {
+				t.Fatal("error with a configuration")
+			}
+			return
+		}
+		_ = c.Validate()
+		c2, err := Parse(data)
+		if err != nil || (c.Edge == nil) != (c2.Edge == nil) || c.DataDir != c2.DataDir {
+			t.Fatalf("second parse differs: %v", err)
+		}
+	})
+}
