@@ -73,6 +73,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// SIGHUP reloads the edge's key groups; catch it from the start so an early one does not
+	// end the process (its default action).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	path := *cfgPath
 	if path == "" {
 		path = e.getenv("SIGNET_CONFIG")
@@ -178,10 +184,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	// SIGHUP reloads the edge's key groups.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
