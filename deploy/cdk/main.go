@@ -11,6 +11,7 @@
 //	jwtIssuer, jwtAudience                add a JWT-authorized HTTP API (audience: comma-separated)
 //	enableFunctionUrlOrigin               true: Lambda function URL origin under /api/* (needs publicBaseUrl)
 //	publicBaseUrl                         what signed URLs start with (default https://<distribution domain>)
+//	issuerConfigFile                      YAML of signet.yaml's issuer: section (rules, limits, a jwt authenticator…)
 //	lambdaAssetDir                        directory with the arm64 bootstrap (default build/lambda-arm64, relative to deploy/)
 //	stackName                             default SignetStack
 //
@@ -126,6 +127,13 @@ func configFrom(ctx contextGetter) (StackConfig, string, error) {
 		return cfg, "", fmt.Errorf("deploy: enableFunctionUrlOrigin: %q is not true or false", v)
 	}
 	cfg.PublicBaseURL = str("publicBaseUrl")
+	if f := str("issuerConfigFile"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return cfg, "", fmt.Errorf("deploy: issuerConfigFile: %w", err)
+		}
+		cfg.IssuerConfig = string(b)
+	}
 	cfg.LambdaAssetDir = str("lambdaAssetDir")
 	if cfg.LambdaAssetDir == "" {
 		cfg.LambdaAssetDir = filepath.Join("build", "lambda-arm64")

@@ -48,6 +48,9 @@ type StackConfig struct {
 	// which is not possible with EnableFunctionURLOrigin (the distribution would depend on the
 	// function and the function on the distribution): set it then (README).
 	PublicBaseURL string
+	// IssuerConfig is optional YAML of signet.yaml's issuer: section (rules, rate limits,
+	// authenticators such as jwt for the function URL path), passed as ISSUER_CONFIG.
+	IssuerConfig string
 	// LambdaAssetDir is a directory holding the linux/arm64 `bootstrap` binary.
 	LambdaAssetDir string
 }
@@ -88,6 +91,9 @@ func (c *StackConfig) Validate() error {
 	}
 	if c.EnableFunctionURLOrigin && c.PublicBaseURL == "" {
 		errs = append(errs, errors.New("deploy: enableFunctionUrlOrigin: needs publicBaseUrl (the distribution cannot both route to the function and be named in its environment); deploy once without it and pass the DistributionDomain output"))
+	}
+	if len(c.IssuerConfig) > 3000 {
+		errs = append(errs, errors.New("deploy: issuerConfigFile: over 3000 bytes (Lambda allows 4 KB of environment)"))
 	}
 	if c.LambdaAssetDir == "" {
 		errs = append(errs, errors.New("deploy: lambdaAssetDir: required"))
@@ -259,6 +265,9 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 		publicBaseURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *s.Distribution.DistributionDomainName()))
 	}
 	s.Function.AddEnvironment(jsii.String("PUBLIC_BASE_URL"), publicBaseURL, nil)
+	if cfg.IssuerConfig != "" {
+		s.Function.AddEnvironment(jsii.String("ISSUER_CONFIG"), jsii.String(cfg.IssuerConfig), nil)
+	}
 
 	s.RestAPI = awsapigateway.NewLambdaRestApi(stack, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
 		Handler:        s.Function,

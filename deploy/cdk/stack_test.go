@@ -147,6 +147,7 @@ func optionsConfig(t *testing.T) StackConfig {
 	cfg.JWTAudience = []string{"client-1"}
 	cfg.EnableFunctionURLOrigin = true
 	cfg.PublicBaseURL = "https://d111111abcdef8.cloudfront.net"
+	cfg.IssuerConfig = "rules: [{allow: 'users/{sub}/*', actions: [read, upload]}]\n"
 	return cfg
 }
 
@@ -504,8 +505,9 @@ func TestOptionalJWTAndFunctionURL(t *testing.T) {
 		})
 	})
 	_, fn := only(t, r, "AWS::Lambda::Function")
-	if got := props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)["PUBLIC_BASE_URL"]; got != cfg.PublicBaseURL {
-		t.Errorf("PUBLIC_BASE_URL = %v", got)
+	vars := props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["PUBLIC_BASE_URL"] != cfg.PublicBaseURL || vars["ISSUER_CONFIG"] != cfg.IssuerConfig {
+		t.Errorf("PUBLIC_BASE_URL = %v, ISSUER_CONFIG = %v", vars["PUBLIC_BASE_URL"], vars["ISSUER_CONFIG"])
 	}
 }
 
@@ -558,16 +560,19 @@ func TestConfigValidation(t *testing.T) {
 		mut  func(c *StackConfig)
 		want string
 	}{
-		"no key":        {func(c *StackConfig) { c.PublicKeyPEM = nil }, "publicKeyPem or publicKeyFile: required"},
-		"p384 key":      {func(c *StackConfig) { c.PublicKeyPEM = readFixture(t, "public_p384.pem") }, "P-256"},
-		"not pem":       {func(c *StackConfig) { c.PublicKeyPEM = []byte("ssm://signet/key") }, "no PEM block"},
-		"two keys":      {func(c *StackConfig) { c.PublicKeyPEM = append(readFixture(t, "public_a.pem"), readFixture(t, "public_b.pem")...) }, "more than one"},
-		"bad param":     {func(c *StackConfig) { c.SigningKeyParameter = "signet/*" }, "signingKeyParameter"},
-		"jwt no aud":    {func(c *StackConfig) { c.JWTIssuer = "https://issuer.example" }, "jwtAudience"},
-		"jwt http":      {func(c *StackConfig) { c.JWTIssuer = "http://x"; c.JWTAudience = []string{"a"} }, "https://"},
-		"url no base":   {func(c *StackConfig) { c.EnableFunctionURLOrigin = true }, "needs publicBaseUrl"},
-		"base trailing": {func(c *StackConfig) { c.PublicBaseURL = "https://x.example/" }, "publicBaseUrl"},
-		"kms not arn":   {func(c *StackConfig) { c.SigningKeyKMSKeyARN = "alias/x" }, "signingKeyKmsKeyArn"},
+		"no key":   {func(c *StackConfig) { c.PublicKeyPEM = nil }, "publicKeyPem or publicKeyFile: required"},
+		"p384 key": {func(c *StackConfig) { c.PublicKeyPEM = readFixture(t, "public_p384.pem") }, "P-256"},
+		"not pem":  {func(c *StackConfig) { c.PublicKeyPEM = []byte("ssm://signet/key") }, "no PEM block"},
+		"two keys": {func(c *StackConfig) {
+			c.PublicKeyPEM = append(readFixture(t, "public_a.pem"), readFixture(t, "public_b.pem")...)
+		}, "more than one"},
+		"bad param":          {func(c *StackConfig) { c.SigningKeyParameter = "signet/*" }, "signingKeyParameter"},
+		"jwt no aud":         {func(c *StackConfig) { c.JWTIssuer = "https://issuer.example" }, "jwtAudience"},
+		"jwt http":           {func(c *StackConfig) { c.JWTIssuer = "http://x"; c.JWTAudience = []string{"a"} }, "https://"},
+		"url no base":        {func(c *StackConfig) { c.EnableFunctionURLOrigin = true }, "needs publicBaseUrl"},
+		"base trailing":      {func(c *StackConfig) { c.PublicBaseURL = "https://x.example/" }, "publicBaseUrl"},
+		"kms not arn":        {func(c *StackConfig) { c.SigningKeyKMSKeyARN = "alias/x" }, "signingKeyKmsKeyArn"},
+		"huge issuer config": {func(c *StackConfig) { c.IssuerConfig = strings.Repeat("#", 3001) }, "issuerConfigFile"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := baseConfig(t)

@@ -16,12 +16,12 @@ import (
 // seen is what the echo handler reports about the request it got.
 type seen struct {
 	Method, Path, RawPath, EscapedPath, RawQuery, RequestURI, Host, RemoteAddr string
-	Proto                                                                    string
-	TLS                                                                      bool
-	Header                                                                   map[string][]string
-	Body                                                                     []byte
-	ContentLength                                                            int64
-	Identity                                                                 *Identity
+	Proto                                                                      string
+	TLS                                                                        bool
+	Header                                                                     map[string][]string
+	Body                                                                       []byte
+	ContentLength                                                              int64
+	Identity                                                                   *Identity
 }
 
 // echo answers with a JSON description of the request, two cookies and a repeated header.
@@ -304,8 +304,8 @@ func TestIAMSubject(t *testing.T) {
 		"arn:aws:sts::111122223333:assumed-role/uploader/anything": "111122223333-uploader",
 		"arn:aws:iam::111122223333:root":                           "111122223333-root",
 		"arn:aws:sts::111122223333:federated-user/x":               "",
-		"not-an-arn":                                               "",
-		"arn:aws:iam:::user/alice":                                 "",
+		"not-an-arn":               "",
+		"arn:aws:iam:::user/alice": "",
 	} {
 		if got := iamSubject(arn); got != want {
 			t.Errorf("iamSubject(%q) = %q, want %q", arn, got, want)
