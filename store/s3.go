@@ -73,18 +73,20 @@ func NewS3(cfg S3Config) (*S3, error) {
 			return nil, err
 		}
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost:   32,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 60 * time.Second,
-			ExpectContinueTimeout: time.Second,
-			DisableCompression:    true,
-		}}
+	// The SDK's buildable client carries the same timeouts and, unlike a plain *http.Client,
+	// accepts a custom CA bundle (AWS_CA_BUNDLE) from the shared config.
+	var hc aws.HTTPClient = awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout, d.KeepAlive = 10*time.Second, 30*time.Second }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = 32
+			t.IdleConnTimeout = 90 * time.Second
+			t.TLSHandshakeTimeout = 10 * time.Second
+			t.ResponseHeaderTimeout = 60 * time.Second
+			t.ExpectContinueTimeout = time.Second
+			t.DisableCompression = true
+		})
+	if cfg.HTTPClient != nil {
+		hc = cfg.HTTPClient
 	}
 	var awsCfg aws.Config
 	if cfg.AccessKeyID != "" {
