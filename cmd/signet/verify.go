@@ -126,7 +126,11 @@ func runVerify(_ context.Context, e *env, args []string, explain bool) error {
 			return err
 		}
 		x := v.Explain(viewer)
-		fmt.Fprint(e.stdout, x.String())
+		out := x.String()
+		if !strings.HasSuffix(out, "\n") {
+			out += "\n"
+		}
+		fmt.Fprint(e.stdout, out)
 		if !x.OK() {
 			return refusal(x.Err, ip)
 		}
