@@ -17,6 +17,7 @@ import (
 	awssign "github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 
 	"github.com/signet-project/signet/cfsign"
+	"github.com/signet-project/signet/internal/testpeer"
 )
 
 // Interop with real peers: the aws CLI, botocore's CloudFrontSigner, Python `cryptography` and
@@ -29,26 +30,9 @@ var (
 	ioClientIP = netip.MustParseAddr("192.0.2.10")
 )
 
-func needPeer(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("peer %s missing (CI is set): %v", name, err)
-		}
-		t.Skipf("peer %s missing", name)
-	}
-	return p
-}
-
 func needPython(t *testing.T) string {
-	py := needPeer(t, "python3")
-	if err := exec.Command(py, "-c", "import botocore, cryptography").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3 lacks botocore/cryptography: %v", err)
-		}
-		t.Skip("python3 lacks botocore/cryptography")
-	}
+	py := testpeer.Path(t, "python3")
+	testpeer.Require(t, "botocore and cryptography for python3", exec.Command(py, "-c", "import botocore, cryptography").Run())
 	return py
 }
 
@@ -78,7 +62,7 @@ func abs(t *testing.T, rel string) string {
 }
 
 func awsCLISign(t *testing.T, url string, extra ...string) string {
-	aws := needPeer(t, "aws")
+	aws := testpeer.Path(t, "aws")
 	args := append([]string{"cloudfront", "sign", "--url", url, "--key-pair-id", "K2JCJMDEHXQW5F",
 		"--private-key", "file://" + abs(t, "testdata/keys/rsa_private.pem"), "--date-less-than", "1767290400"}, extra...)
 	cmd := exec.Command(aws, args...)
@@ -130,7 +114,7 @@ var ioURLs = []string{
 }
 
 func TestAWSCLIByteIdentity(t *testing.T) {
-	needPeer(t, "aws")
+	testpeer.Path(t, "aws")
 	s, err := cfsign.NewSigner("K2JCJMDEHXQW5F", benchPriv(t, "rsa_private.pem"), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/signet-project/signet/internal/testpeer"
 )
 
 // artifactsDir is $SIGNET_ARTIFACTS, else e2e/testdata/artifacts (gitignored).
@@ -53,14 +55,10 @@ func writePNG(t *testing.T, path string) {
 // sees it through the edge, a 10 s link expires, bob is refused alice's image. Screenshots go
 // to the artifacts directory.
 func TestBrowserDemo(t *testing.T) {
-	needPeer(t, "node")
+	testpeer.Path(t, "node")
 	chromium := "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium not installed (scripts/install-deps)")
-		}
-		t.Skip("chromium not installed")
-	}
+	_, err := os.Stat(chromium)
+	testpeer.Require(t, "chromium (scripts/install-deps)", err)
 	nodePath := os.Getenv("NODE_PATH")
 	if nodePath == "" {
 		tools := os.Getenv("SIGNET_TOOLS")
@@ -70,12 +68,8 @@ func TestBrowserDemo(t *testing.T) {
 		}
 		nodePath = filepath.Join(tools, "npm", "node_modules")
 	}
-	if _, err := os.Stat(filepath.Join(nodePath, "playwright-core")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("playwright-core not found under %s (scripts/install-deps)", nodePath)
-		}
-		t.Skipf("playwright-core not found under %s", nodePath)
-	}
+	_, err = os.Stat(filepath.Join(nodePath, "playwright-core"))
+	testpeer.Require(t, "playwright-core (scripts/install-deps)", err)
 	s := startServe(t)
 	work := t.TempDir()
 	pngPath := filepath.Join(work, "cat.png")
@@ -96,7 +90,7 @@ func TestBrowserDemo(t *testing.T) {
 	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	t.Logf("browser: %s", stdout.String())
 	if err != nil {
 		t.Fatalf("browser demo failed: %v\nstderr:\n%s\nscreenshots in %s", err, stderr.String(), artifacts)

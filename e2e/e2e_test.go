@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signet-project/signet/internal/testpeer"
 )
 
 var (
@@ -43,16 +45,6 @@ func signetBinary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return binDir
-}
-
-func needPeer(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found (required in CI)", name)
-		}
-		t.Skipf("%s not found", name)
-	}
 }
 
 // baseEnv is a clean environment: the built signet first on PATH, no AWS credentials or
@@ -213,9 +205,9 @@ func quickStart(t *testing.T) (script string, skipped []string) {
 // TestQuickStart runs the README's quick start against a running stack: upload through the
 // store with aws s3 cp, sign with signet, fetch through the edge (200), unsigned (403).
 func TestQuickStart(t *testing.T) {
-	needPeer(t, "aws")
-	needPeer(t, "curl")
-	needPeer(t, "bash")
+	testpeer.Path(t, "aws")
+	testpeer.Path(t, "curl")
+	testpeer.Path(t, "bash")
 	script, skipped := quickStart(t)
 	if len(skipped) != 3 {
 		t.Fatalf("expected the install, serve and sleep lines in the quick start, skipped %q", skipped)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signet-project/signet/internal/testpeer"
 )
 
 // shell runs a bash script in the stack's directory with dev.env sourced (and extra env).
@@ -34,8 +36,8 @@ func (s *stack) shell(t *testing.T, script string, extra ...string) (string, str
 // invalidation through the admin listener, SIGHUP, and a restart that keeps keys and
 // credentials.
 func TestStack(t *testing.T) {
-	needPeer(t, "aws")
-	needPeer(t, "curl")
+	testpeer.Path(t, "aws")
+	testpeer.Path(t, "curl")
 	s := startServe(t)
 
 	out, stderr, err := s.shell(t, `

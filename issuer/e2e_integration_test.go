@@ -18,6 +18,7 @@ import (
 
 	"github.com/signet-project/signet/cfsign"
 	"github.com/signet-project/signet/edge"
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/sigv4"
 	"github.com/signet-project/signet/store"
 	"github.com/signet-project/signet/store/s3api"
@@ -106,7 +107,7 @@ func get(t *testing.T, url, cookie string) (int, []byte) {
 // gets signed URLs and cookies for their own files that open through the edge, and is refused
 // the other's.
 func TestEndToEnd(t *testing.T) {
-	curl := peer(t, "curl")
+	curl := testpeer.Path(t, "curl")
 	ec, rk := testKeys(t)
 	for name, key := range map[string]crypto.Signer{"ecdsa": ec, "rsa": rk} {
 		t.Run(name, func(t *testing.T) {

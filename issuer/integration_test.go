@@ -15,44 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/sigv4"
 	"github.com/signet-project/signet/store"
 )
 
-// peer finds a test peer on PATH or in $SIGNET_TOOLS/bin; absent → skip, or fail under CI.
-func peer(t *testing.T, name string) string {
-	t.Helper()
-	dirs := []string{os.Getenv("SIGNET_TOOLS")}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, ".cache", "signet", "tools"))
-	}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		p := filepath.Join(d, "bin", name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found (CI is set)", name)
-	}
-	t.Skipf("%s not found", name)
-	return ""
-}
-
 func needBotocore(t *testing.T) string {
-	py := peer(t, "python3")
-	if err := exec.Command(py, "-c", "import botocore").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("botocore not importable (CI is set)")
-		}
-		t.Skip("botocore not importable")
-	}
+	py := testpeer.Path(t, "python3")
+	testpeer.Require(t, "botocore for python3", exec.Command(py, "-c", "import botocore").Run())
 	return py
 }
 
@@ -165,7 +135,7 @@ func s3Target(t *testing.T, st store.Store) *httptest.Server {
 // TestUploadWithCurl: the upload URL works with `curl -T file -H 'Content-Type: image/png'`
 // and the object lands under the caller's prefix; another content type or size is refused.
 func TestUploadWithCurl(t *testing.T) {
-	curl := peer(t, "curl")
+	curl := testpeer.Path(t, "curl")
 	mem := &memStore{objs: map[string]store.ObjectInfo{}}
 	target := s3Target(t, mem)
 	_, ts := liveIssuer(t, func(c *Config, d *Deps) { d.Store, d.UploadURL = mem, target.URL })
@@ -260,7 +230,7 @@ func TestJWTLoopback(t *testing.T) {
 
 // TestOpenAPIValidates checks openapi.json with openapi-spec-validator (OpenAPI 3.1 schema).
 func TestOpenAPIValidates(t *testing.T) {
-	py := peer(t, "python3")
+	py := testpeer.Path(t, "python3")
 	if exec.Command(py, "-c", "import openapi_spec_validator").Run() != nil {
 		// Not one of the project's pinned peers (DEPENDENCIES.md): skip even under CI.
 		t.Skip("openapi_spec_validator not importable")

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/sigv4"
 )
 
@@ -37,18 +38,6 @@ const (
 )
 
 var ioCreds = sigv4.Credentials{AccessKeyID: ioAKID, SecretAccessKey: ioSecret}
-
-// needPeer skips (or fails under CI) when a peer is missing.
-func needPeer(t *testing.T, name string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("peer %s missing: %v", name, err)
-	}
-	t.Skipf("peer %s missing: %v", name, err)
-}
 
 // awsEnv isolates AWS clients from the machine (CLARIFICATIONS.md "No cloud calls").
 func awsEnv(t *testing.T) []string {
@@ -69,7 +58,7 @@ func python(t *testing.T) {
 	if err == nil {
 		err = exec.Command("python3", "-c", "import botocore, boto3").Run()
 	}
-	needPeer(t, "python3+botocore", err)
+	testpeer.Require(t, "python3+botocore", err)
 }
 
 // fakeS3 is a minimal S3 on 127.0.0.1 that authenticates every request with signet's
@@ -553,7 +542,7 @@ func doReq(t *testing.T, c *http.Client, r *http.Request, want int) {
 // x-amz-checksum-crc32, aws-chunked trailer over TLS) against signet's Verifier.
 func TestAWSCLICopy(t *testing.T) {
 	_, err := exec.LookPath("aws")
-	needPeer(t, "aws CLI", err)
+	testpeer.Require(t, "aws CLI", err)
 	for _, tlsOn := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tls=%v", tlsOn), func(t *testing.T) {
 			f := newFakeS3(t, tlsOn, sigv4.VerifierConfig{S3: true})

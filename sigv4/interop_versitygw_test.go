@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/sigv4"
 )
 
@@ -40,7 +41,7 @@ func startVersitygw(t *testing.T) string {
 		bin = filepath.Join(tools, "bin", "versitygw")
 		_, err = os.Stat(bin)
 	}
-	needPeer(t, "versitygw (scripts/install-deps)", err)
+	testpeer.Require(t, "versitygw (scripts/install-deps)", err)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

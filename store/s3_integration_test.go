@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/store"
 	"github.com/signet-project/signet/store/s3api"
 )
@@ -26,25 +27,6 @@ const (
 	akid   = "AKIDSTORETEST"
 	secret = "store-test-secret-0123456789"
 )
-
-func findPeer(t *testing.T, name string) string {
-	t.Helper()
-	for _, d := range []string{os.Getenv("SIGNET_TOOLS"), filepath.Join(os.Getenv("HOME"), ".cache/signet/tools")} {
-		if p := filepath.Join(d, "bin", name); d != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("peer %s not found (CI is set)", name)
-		}
-		t.Skipf("peer %s not found", name)
-	}
-	return p
-}
 
 func freePort(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -63,7 +45,7 @@ func noCloudEnv(t *testing.T) {
 }
 
 func TestS3AgainstMoto(t *testing.T) {
-	moto := findPeer(t, "moto_server")
+	moto := testpeer.Path(t, "moto_server")
 	noCloudEnv(t)
 	addr := freePort(t)
 	host, port, _ := net.SplitHostPort(addr)

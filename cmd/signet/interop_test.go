@@ -8,20 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// needPeer skips when a peer is missing, except in CI where it fails (contracts.md).
-func needPeer(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found (required in CI): %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
-}
+	"github.com/signet-project/signet/internal/testpeer"
+)
 
 // awsEnv is an environment for AWS peers that never reaches for cloud credentials.
 func awsEnv(t *testing.T, extra ...string) []string {
@@ -41,7 +30,7 @@ func awsEnv(t *testing.T, extra ...string) []string {
 // TestSignMatchesAWSCLI signs the same inputs with signet and `aws cloudfront sign` (RSA,
 // SHA-1) and compares the bytes (aws prints no trailing newline).
 func TestSignMatchesAWSCLI(t *testing.T) {
-	aws := needPeer(t, "aws")
+	aws := testpeer.Path(t, "aws")
 	key := "file://" + filepath.Join("testdata", "keys", "rsa_private.pem")
 	cases := [][]string{
 		{"--url", "https://d111111abcdef8.cloudfront.net/photos/cat.jpg", "--date-less-than", "2030-01-01"},
@@ -77,13 +66,8 @@ func TestSignMatchesAWSCLI(t *testing.T) {
 // TestPresignMatchesBotocore compares signet presign with botocore's S3SigV4QueryAuth and
 // SigV4QueryAuth for the same inputs and signing time.
 func TestPresignMatchesBotocore(t *testing.T) {
-	py := needPeer(t, "python3")
-	if err := exec.Command(py, "-c", "import botocore").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("botocore missing")
-		}
-		t.Skip("botocore missing")
-	}
+	py := testpeer.Path(t, "python3")
+	testpeer.Require(t, "botocore for python3", exec.Command(py, "-c", "import botocore").Run())
 	type tc struct {
 		url, method, expires, region, service, now, token string
 	}

@@ -26,33 +26,9 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/signet-project/signet/cfsign"
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/keys"
 )
-
-// peer finds a test peer on PATH or in $SIGNET_TOOLS/bin; absent → skip, or fail under CI.
-func peer(t *testing.T, name string) string {
-	t.Helper()
-	dirs := []string{os.Getenv("SIGNET_TOOLS")}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, ".cache", "signet", "tools"))
-	}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if p := filepath.Join(d, "bin", name); fileExists(p) {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found (CI is set)", name)
-	}
-	t.Skipf("%s not found", name)
-	return ""
-}
 
 func fileExists(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
 
@@ -67,7 +43,7 @@ func freePort(t *testing.T) int {
 
 // startMoto runs moto_server on a free loopback port and returns its URL and the process.
 func startMoto(t *testing.T) (string, *exec.Cmd) {
-	bin := peer(t, "moto_server")
+	bin := testpeer.Path(t, "moto_server")
 	port := freePort(t)
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Env = append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true")

@@ -13,34 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-project/signet/internal/testpeer"
 	"github.com/signet-project/signet/store"
 )
-
-// peer returns the path of an external client, skipping the test when it is absent (failing
-// when CI is set).
-func peer(t *testing.T, name string) string {
-	t.Helper()
-	dirs := []string{os.Getenv("SIGNET_TOOLS")}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, ".cache/signet/tools"))
-	}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if p := filepath.Join(d, "bin", name); fileExists(p) {
-			return p
-		}
-	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("peer %s not found (CI is set)", name)
-		}
-		t.Skipf("peer %s not found", name)
-	}
-	return p
-}
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
@@ -95,7 +70,7 @@ func randomFile(t *testing.T, dir, name string, size int) (string, []byte) {
 }
 
 func TestAWSCLI(t *testing.T) {
-	aws := peer(t, "aws")
+	aws := testpeer.Path(t, "aws")
 	srv := startServer(t, nil)
 	env := awsEnv(t)
 	ep := []string{"--endpoint-url", srv.URL}
@@ -195,7 +170,7 @@ func testingCI() bool { return os.Getenv("CI") != "" }
 // STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer inside HTTP chunking
 // (spec/sigv4.md §3.4); single and multipart uploads must decode and verify.
 func TestAWSCLIOverHTTPS(t *testing.T) {
-	aws := peer(t, "aws")
+	aws := testpeer.Path(t, "aws")
 	srv := startServerTLS(t, nil, true)
 	env := awsEnv(t)
 	dir := t.TempDir()

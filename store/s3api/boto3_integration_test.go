@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/signet-project/signet/internal/testpeer"
 )
 
 func TestBoto3(t *testing.T) {
-	py := peer(t, "python3")
+	py := testpeer.Path(t, "python3")
 	if err := exec.Command(py, "-c", "import boto3").Run(); err != nil {
 		if testingCI() {
 			t.Fatalf("boto3 not importable: %v", err)
