@@ -30,8 +30,6 @@ import (
 	"github.com/signet-project/signet/keys"
 )
 
-func fileExists(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
-
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -17,8 +17,6 @@ import (
 	"github.com/signet-project/signet/store"
 )
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 // awsEnv is the environment of an aws CLI / boto3 process: test credentials, us-east-1, no
 // instance metadata, and temp config files that select SigV4 and path-style addressing.
 func awsEnv(t *testing.T) []string {
