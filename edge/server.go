@@ -397,7 +397,10 @@ var (
 // target shape, behaviour, method, dot segments, signature (before any cache lookup), then
 // strip, cache, origin.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	var start time.Time
+	if !s.cfg.DisableAccessLog {
+		start = time.Now()
+	}
 	now := s.clock()
 	rw := &respWriter{ResponseWriter: w}
 	rec := accessRecord{method: r.Method, behavior: -1}
@@ -562,24 +565,25 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		}
 		keyQuery = fwdQuery
 	}
-	t := o.target(rawPath, key, fwdQuery)
-
 	cacheable := s.cache != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !b.policy.disabled() &&
 		!(o.signing == SigningNoOverride && r.Header.Get("Authorization") != "")
 	if !cacheable {
 		rec.cache = cacheResultBypass
 		s.metrics.bypass.Inc()
-		s.proxyDirect(w, r, b, t, rec)
+		s.proxyDirect(w, r, b, o.target(rawPath, key, fwdQuery), rec)
 		return
 	}
 	ck := s.cacheKey(rawPath, b, keyQuery, r)
-	if e, ok := s.cache.GetIfPresent(ck); ok {
-		if now.Before(e.freshUntil) {
-			rec.cache = cacheResultHit
-			s.metrics.hit.Inc()
-			s.serveEntry(w, r, e, xCacheHit)
-			return
-		}
+	e, ok := s.cache.GetIfPresent(ck)
+	if ok && now.Before(e.freshUntil) {
+		rec.cache = cacheResultHit
+		s.metrics.hit.Inc()
+		s.serveEntry(w, r, e, xCacheHit)
+		return
+	}
+	// Only a miss needs the origin's URL.
+	t := o.target(rawPath, key, fwdQuery)
+	if ok {
 		if e.etag != "" || e.lastMod != "" {
 			s.revalidate(w, r, b, t, ck, e, now, rec)
 			return
@@ -593,7 +597,8 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 	}
 	rec.cache = cacheResultMiss
 	s.metrics.miss.Inc()
-	e, err := s.cache.Get(r.Context(), ck, otter.LoaderFunc[string, *entry](func(ctx context.Context, key string) (*entry, error) {
+	var err error
+	e, err = s.cache.Get(r.Context(), ck, otter.LoaderFunc[string, *entry](func(ctx context.Context, key string) (*entry, error) {
 		return s.load(ctx, b, t, r, nil)
 	}))
 	if err != nil {
