@@ -138,8 +138,10 @@ type signed struct {
 	signature string
 }
 
-// sign builds the policy for resource and signs it.
-func (s *Signer) sign(resource string, p SignParams) (signed, error) {
+// sign builds the policy for resource and signs it. wildcardCustom keeps a policy custom when
+// its resource holds a `*` even if it equals the URL: a canned policy is rebuilt from the URL
+// the viewer requests, so a canned cookie for `…/*` could never verify (spec/cloudfront.md §7).
+func (s *Signer) sign(resource string, p SignParams, wildcardCustom bool) (signed, error) {
 	if p.Expires.IsZero() {
 		return signed{}, errors.New("cfsign: expiry (DateLessThan) is required")
 	}
@@ -147,7 +149,7 @@ func (s *Signer) sign(resource string, p SignParams) (signed, error) {
 	if exp <= 0 || exp >= 1e11 {
 		return signed{}, fmt.Errorf("cfsign: expiry %d is not a plausible epoch in seconds (≥ 10^11 looks like milliseconds)", exp)
 	}
-	if p.Resource == resource {
+	if p.Resource == resource && !(wildcardCustom && strings.Contains(resource, "*")) {
 		// A Resource equal to the URL is no custom policy (spec/cloudfront.md §9.12: the aws
 		// CLI's --policy-resource only makes a custom policy when it differs from --url).
 		p.Resource = ""
@@ -236,7 +238,7 @@ func (s *Signer) SignURL(rawURL string, p SignParams) (string, error) {
 	if err := checkSignURL(rawURL); err != nil {
 		return "", err
 	}
-	sg, err := s.sign(rawURL, p)
+	sg, err := s.sign(rawURL, p, false)
 	if err != nil {
 		return "", err
 	}
@@ -271,15 +273,19 @@ func (s *Signer) SignURL(rawURL string, p SignParams) (string, error) {
 
 // SignCookies returns the CloudFront-* signed cookies (name and value only; the caller sets
 // Path, Domain, Secure, HttpOnly and SameSite). The resource is p.Resource if set, else rawURL;
-// canned or custom is chosen as for [Signer.SignURL]. Canned cookies open exactly one URL:
-// cookies normally carry a wildcard custom policy (spec/cloudfront.md §7).
+// canned or custom is chosen as for [Signer.SignURL], except that a resource with a `*` always
+// gets a custom policy. Canned cookies open exactly one URL: cookies normally carry a wildcard
+// custom policy (spec/cloudfront.md §7).
 func (s *Signer) SignCookies(rawURL string, p SignParams) ([]*http.Cookie, error) {
 	if p.Resource == "" {
 		if err := checkSignURL(rawURL); err != nil {
 			return nil, err
 		}
 	}
-	sg, err := s.sign(rawURL, p)
+	if p.Resource == "" && strings.Contains(rawURL, "*") {
+		p.Resource = rawURL
+	}
+	sg, err := s.sign(rawURL, p, true)
 	if err != nil {
 		return nil, err
 	}

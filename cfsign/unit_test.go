@@ -459,3 +459,30 @@ func TestCustomPolicyKeepsAmpersand(t *testing.T) {
 		t.Errorf("policy %s\nwant   %s", pol, want)
 	}
 }
+
+// TestWildcardCookiesAreCustom: cookies for a resource with '*' carry a custom policy, whether
+// the wildcard comes in the URL or in an equal Resource; a canned cookie for "…/*" would be
+// rebuilt from the requested URL and never verify.
+func TestWildcardCookiesAreCustom(t *testing.T) {
+	s, _ := NewSigner(ecKeyID, loadPriv(t, "ecdsa_private.pem"), nil)
+	v := testVerifier(t, nil)
+	const wild = "https://d111111abcdef8.cloudfront.net/media/*"
+	for _, p := range []SignParams{{Expires: tExpires}, {Expires: tExpires, Resource: wild}} {
+		cs, err := s.SignCookies(wild, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, c := range cs {
+			if c.Name == "CloudFront-Expires" {
+				t.Fatalf("canned cookie for %q (Resource %q)", wild, p.Resource)
+			}
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+		g, err := v.Verify(&Viewer{Scheme: "https", Host: "d111111abcdef8.cloudfront.net",
+			RequestURI: "/media/clip/seg1.ts", Cookie: strings.Join(parts, "; "), ClientIP: clientIP, Now: t0})
+		if err != nil || g.Kind != Custom {
+			t.Fatalf("Resource %q: %v %+v", p.Resource, err, g)
+		}
+	}
+}
