@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -168,6 +169,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return errorf("%s", strings.TrimPrefix(err.Error(), "serve: "))
 	}
 	defer st.close()
+	for role, hs := range st.servers {
+		if hs.TLSConfig != nil && lns[role] != nil {
+			lns[role] = tls.NewListener(lns[role], hs.TLSConfig)
+		}
+	}
 
 	if dev != nil {
 		envPath, err := dev.WriteDevEnv(urls)
@@ -179,7 +185,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	} else {
 		for _, role := range []string{"store", "edge", "issuer", "admin"} {
 			if ln := lns[role]; ln != nil {
-				fmt.Fprintf(e.stdout, "%-7s http://%s\n", role+":", ln.Addr())
+				scheme := "http"
+				if hs := st.servers[role]; hs != nil && hs.TLSConfig != nil {
+					scheme = "https"
+				}
+				fmt.Fprintf(e.stdout, "%-7s %s://%s\n", role+":", scheme, ln.Addr())
 			}
 		}
 	}

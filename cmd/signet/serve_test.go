@@ -3,6 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -198,4 +208,71 @@ func readDevEnv(path string) (map[string]string, error) {
 		m[k] = strings.Trim(v, "'")
 	}
 	return m, nil
+}
+
+// TestServeEdgeTLS: with edge.tls set, serve terminates TLS on the edge listener and prints an
+// https URL; the edge still answers an unsigned request with CloudFront's 403.
+func TestServeEdgeTLS(t *testing.T) {
+	dir := t.TempDir()
+	pub, _ := os.ReadFile(filepath.Join("testdata", "keys", "ecdsa_public.pem"))
+	os.MkdirAll(filepath.Join(dir, "keys"), 0o755)
+	os.WriteFile(filepath.Join(dir, "keys", "ec.pem"), pub, 0o644)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	pool := writeSelfSigned(t, certFile, keyFile)
+	cfg := `
+data_dir: ` + dir + `
+log: {level: warn, format: json}
+keys: [{id: KEC, public: file://keys/ec.pem}]
+key_groups: {default: [KEC]}
+edge:
+  listen: 127.0.0.1:0
+  tls: {cert_file: ` + certFile + `, key_file: ` + keyFile + `}
+  origins: {web: {type: http, url: "http://127.0.0.1:1"}}
+  behaviors: [{path: "*", origin: web, key_groups: [default]}]
+`
+	path := filepath.Join(dir, "signet.yaml")
+	os.WriteFile(path, []byte(cfg), 0o644)
+	out, stop := serveInProcess(t, map[string]string{"SIGNET_CONFIG": path})
+	waitFor(t, "address", func() bool { return strings.Contains(out.String(), "https://") })
+	f := strings.Fields(strings.TrimSpace(out.String()))
+	if len(f) != 2 || f[0] != "edge:" {
+		t.Fatalf("stdout: %q", out)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	resp, err := c.Get(f[1] + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || resp.TLS == nil || !strings.Contains(string(body), "MissingKey") {
+		t.Errorf("edge over TLS: %d tls=%v %s", resp.StatusCode, resp.TLS != nil, body)
+	}
+	if code, logs := stop(); code != 0 {
+		t.Errorf("exit %d: %s", code, logs)
+	}
+}
+
+// writeSelfSigned writes a throw-away certificate for 127.0.0.1 and returns a pool trusting it.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) *x509.CertPool {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "signet test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(k)
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pool
 }

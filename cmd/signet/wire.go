@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"strings"
 
 	"errors"
@@ -80,6 +81,14 @@ func buildStack(ctx context.Context, cfg *config.Config, getenv func(string) str
 		}
 		s.edge = e
 		hs := e.HTTPServer()
+		if tc := cfg.Edge.TLS; tc.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(tc.CertFile, tc.KeyFile)
+			if err != nil {
+				s.close()
+				return nil, fmt.Errorf("edge.tls: %w", err)
+			}
+			hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
+		}
 		s.servers["edge"] = hs
 	}
 
