@@ -224,6 +224,15 @@ func (v *Verifier) Verify(req *Viewer) (*Grant, error) {
 	return g, nil
 }
 
+// VerifyTo is [Verifier.Verify] writing the grant into *g instead of allocating one; *g is
+// set only when the error is nil.
+func (v *Verifier) VerifyTo(req *Viewer, g *Grant) error {
+	if re := v.verifyInto(req, nil, g); re != nil {
+		return re
+	}
+	return nil
+}
+
 // VerifyURL verifies an absolute URL (as the viewer sends it: scheme://host/path?query, never
 // decoded) with the given client address, time and raw Cookie header ("" = none).
 func (v *Verifier) VerifyURL(rawURL string, clientIP netip.Addr, now time.Time, cookie string) (*Grant, error) {
@@ -430,6 +439,15 @@ func parseRequest(req *Viewer, r *request) *RejectError {
 // it records each check and carries on where the data allows, for Explain, and never uses the
 // cache.
 func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
+	g := new(Grant)
+	if re := v.verifyInto(req, x, g); re != nil {
+		return nil, re
+	}
+	return g, nil
+}
+
+// verifyInto is verify writing the grant into *g, which it sets only on success.
+func (v *Verifier) verifyInto(req *Viewer, x *Explanation, g *Grant) *RejectError {
 	var first *RejectError
 	if req == nil {
 		req = &Viewer{}
@@ -445,7 +463,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 	var r request
 	if re := parseRequest(req, &r); re != nil {
 		fail("request", re)
-		return nil, first
+		return first
 	}
 	if x != nil {
 		x.Carrier = r.carrier
@@ -461,16 +479,16 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 	switch {
 	case !r.present[pKeyPairID] || kid == "":
 		fail("key", reject(MissingKey, "no Key-Pair-Id"))
-		return nil, first
+		return first
 	case !ok || !validKeyPairID(kid):
 		fail("key", reject(MissingKey, "Key-Pair-Id is not 1-128 characters of A-Z a-z 0-9 - _"+keyIDHint(kid)))
-		return nil, first
+		return first
 	}
 	key = v.keys[kid]
 	if key == nil {
 		fail("key", reject(UnknownKey, "key id "+kid+" is in no trusted key group"+keyIDHint(kid)))
 		if x == nil {
-			return nil, first
+			return first
 		}
 	} else if x != nil {
 		x.add("key", true, "key id "+kid+" found in group "+key.group+" ("+key.kind()+")")
@@ -513,7 +531,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 	}
 	if !sigOK && x == nil {
 		sc.b = b
-		return nil, first
+		return first
 	}
 	sigEnd := len(b)
 	b[sigStart-2], b[sigStart-1] = byte((sigEnd-sigStart)>>8), byte(sigEnd-sigStart)
@@ -557,7 +575,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		x.Kind = kind
 	}
 	if !polOK && x == nil {
-		return nil, first
+		return first
 	}
 	policyBytes := b[sigEnd:]
 	sig := b[sigStart:sigEnd]
@@ -598,7 +616,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		}
 	}
 	if x == nil && !hashOK {
-		return nil, first
+		return first
 	}
 	b[0] = algAlg
 
@@ -621,7 +639,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		if re != nil {
 			fail("policy", re)
 			if x == nil {
-				return nil, first
+				return first
 			}
 			polOK = false
 		}
@@ -636,7 +654,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		if re := key.verify(hash, policyBytes, sig); re != nil {
 			fail("verify", re)
 			if x == nil {
-				return nil, first
+				return first
 			}
 		} else {
 			sigVerified = true
@@ -649,7 +667,7 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		}
 	}
 	if !polOK {
-		return nil, first
+		return first
 	}
 
 	// Step 8: conditions, on whole seconds (spec/cloudfront.md §9.9).
@@ -687,13 +705,13 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		}
 	}
 	if first != nil {
-		return nil, first
+		return first
 	}
 	if !sigVerified {
 		// Unreachable: every path that skips verification set first. Fail closed anyway.
-		return nil, reject(BadSignature, "signature not verified")
+		return reject(BadSignature, "signature not verified")
 	}
-	return &Grant{
+	*g = Grant{
 		KeyPairID: key.id,
 		Hash:      hash,
 		Kind:      kind,
@@ -703,7 +721,8 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 		Path:      r.path,
 		Query:     r.q,
 		Cached:    ent != nil,
-	}, nil
+	}
+	return nil
 }
 
 func qSuffix(r request) string {

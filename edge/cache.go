@@ -10,7 +10,8 @@ import (
 // entry is one cached origin response (status 200). Immutable once stored: a revalidation
 // stores a fresh copy that shares body.
 type entry struct {
-	header     http.Header // response headers to replay (no hop-by-hop, no Set-Cookie, no Date)
+	header     http.Header   // response headers to replay (no hop-by-hop, no Set-Cookie, no Date)
+	fields     []headerField // header as a slice, for replay without a map walk (nil = use header)
 	body       []byte
 	clen       []string // Content-Length, preformatted
 	etag       string
@@ -126,6 +127,20 @@ func secs(n int64) time.Duration {
 }
 
 // storedHeaders copies the origin response headers a cache hit replays.
+// headerField is one replayed header: canonical name and its values (shared, read-only).
+type headerField struct {
+	name string
+	vals []string
+}
+
+func headerFields(h http.Header) []headerField {
+	fs := make([]headerField, 0, len(h))
+	for k, vs := range h {
+		fs = append(fs, headerField{k, vs})
+	}
+	return fs
+}
+
 func storedHeaders(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {

@@ -97,5 +97,7 @@ func (s *Server) logAccess(ctx context.Context, a *accessRecord) {
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	s.log.LogAttrs(ctx, level, "edge request", slog.Any("http", a))
+	// A copy: the caller's record stays on its stack (a handler may keep the value).
+	c := *a
+	s.log.LogAttrs(ctx, level, "edge request", slog.Any("http", &c))
 }

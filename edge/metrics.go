@@ -18,6 +18,7 @@ type metrics struct {
 
 	hit, miss, reval, bypass prometheus.Counter
 	sigHit, sigMiss          prometheus.Counter
+	ok                       prometheus.Counter // requests_total{status="200",reason=""}
 
 	mu       sync.RWMutex
 	byStatus map[statusReason]prometheus.Counter
@@ -69,10 +70,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.bypass = m.cache.WithLabelValues("bypass")
 	m.sigHit = m.verifyCache.WithLabelValues("hit")
 	m.sigMiss = m.verifyCache.WithLabelValues("miss")
+	m.ok = m.requests.WithLabelValues("200", "")
 	return m, nil
 }
 
 func (m *metrics) request(status int, reason string) {
+	if status == 200 && reason == "" {
+		m.ok.Inc()
+		return
+	}
 	k := statusReason{status, reason}
 	m.mu.RLock()
 	c, ok := m.byStatus[k]

@@ -48,7 +48,8 @@ func matchPattern(pattern, path string) bool {
 // (spec §9.10): the verified path must select the object byte for byte.
 func hasDotSegment(rawPath string) bool {
 	for seg := range strings.SplitSeq(rawPath, "/") {
-		if len(seg) == 0 || len(seg) > 6 {
+		// Only a segment starting with '.' or "%2e" can decode to "." or "..".
+		if len(seg) == 0 || len(seg) > 6 || (seg[0] != '.' && seg[0] != '%') {
 			continue
 		}
 		t := strings.ReplaceAll(strings.ReplaceAll(seg, "%2e", "."), "%2E", ".")

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/maypok86/otter/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -329,6 +330,8 @@ func (s *Server) match(rawPath string) *behavior {
 	return nil
 }
 
+var respWriters = sync.Pool{New: func() any { return new(respWriter) }}
+
 // respWriter counts what reaches the viewer.
 type respWriter struct {
 	http.ResponseWriter
@@ -402,7 +405,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		start = time.Now()
 	}
 	now := s.clock()
-	rw := &respWriter{ResponseWriter: w}
+	rw := respWriters.Get().(*respWriter)
+	*rw = respWriter{ResponseWriter: w}
+	defer func() {
+		*rw = respWriter{}
+		respWriters.Put(rw)
+	}()
 	rec := accessRecord{method: r.Method, behavior: -1}
 	s.serve(rw, r, now, &rec)
 	rec.status = rw.status
@@ -506,14 +514,15 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		} else if len(cv) > 1 {
 			cookie = strings.Join(cv, "; ")
 		}
-		g, err := v.Verify(&cfsign.Viewer{
+		var g cfsign.Grant
+		err := v.VerifyTo(&cfsign.Viewer{
 			Scheme:     viewerScheme(s.cfg.Scheme, trustedPeer, r),
 			Host:       r.Host,
 			RequestURI: uri,
 			Cookie:     cookie,
 			ClientIP:   clientIP,
 			Now:        now,
-		})
+		}, &g)
 		if err != nil {
 			var re *cfsign.RejectError
 			if errors.As(err, &re) {
@@ -573,13 +582,31 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		s.proxyDirect(w, r, b, o.target(rawPath, key, fwdQuery), rec)
 		return
 	}
-	ck := s.cacheKey(rawPath, b, keyQuery, r)
-	e, ok := s.cache.GetIfPresent(ck)
+	// The lookup key of the common shape is built on the stack: a hit allocates no key. Anything
+	// that keeps the key (a miss, a revalidation) gets a real string from cacheKey.
+	var ck, probe string
+	var kbuf [256]byte
+	if c := b.cfg.Cache; len(c.HeadersInKey) == 0 && len(c.CookiesInKey) == 0 &&
+		len(rawPath)+len(b.cfg.Origin)+len(keyQuery)+2 <= len(kbuf) {
+		kb := append(kbuf[:0], rawPath...)
+		kb = append(kb, 0)
+		kb = append(kb, b.cfg.Origin...)
+		kb = append(kb, 0)
+		kb = append(kb, keyQuery...)
+		probe = unsafe.String(&kb[0], len(kb)) // only for the lookup below, never stored
+	} else {
+		ck = s.cacheKey(rawPath, b, keyQuery, r)
+		probe = ck
+	}
+	e, ok := s.cache.GetIfPresent(probe)
 	if ok && now.Before(e.freshUntil) {
 		rec.cache = cacheResultHit
 		s.metrics.hit.Inc()
 		s.serveEntry(w, r, e, xCacheHit)
 		return
+	}
+	if ck == "" {
+		ck = s.cacheKey(rawPath, b, keyQuery, r)
 	}
 	// Only a miss needs the origin's URL.
 	t := o.target(rawPath, key, fwdQuery)
@@ -644,8 +671,14 @@ func keyHeaders(dst *http.Request, b *behavior, viewer *http.Request) {
 // requests go through http.ServeContent (206, multi-range, 304, 412).
 func (s *Server) serveEntry(w http.ResponseWriter, r *http.Request, e *entry, xcache []string) {
 	h := w.Header()
-	for k, v := range e.header {
-		h[k] = v
+	if e.fields != nil {
+		for _, f := range e.fields {
+			h[f.name] = f.vals
+		}
+	} else {
+		for k, v := range e.header {
+			h[k] = v
+		}
 	}
 	h["X-Cache"] = xcache
 	h["Accept-Ranges"] = bytesRange
@@ -739,8 +772,10 @@ func (s *Server) load(ctx context.Context, b *behavior, t originTarget, viewer *
 	if err != nil {
 		return nil, classifyOriginErr(err)
 	}
+	hdr := storedHeaders(resp.Header)
 	e := &entry{
-		header:     storedHeaders(resp.Header),
+		header:     hdr,
+		fields:     headerFields(hdr),
 		body:       body,
 		etag:       etag,
 		lastMod:    lastMod,
