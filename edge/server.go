@@ -17,7 +17,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/maypok86/otter/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -330,8 +329,6 @@ func (s *Server) match(rawPath string) *behavior {
 	return nil
 }
 
-var respWriters = sync.Pool{New: func() any { return new(respWriter) }}
-
 // respWriter counts what reaches the viewer.
 type respWriter struct {
 	http.ResponseWriter
@@ -405,12 +402,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		start = time.Now()
 	}
 	now := s.clock()
-	rw := respWriters.Get().(*respWriter)
-	*rw = respWriter{ResponseWriter: w}
-	defer func() {
-		*rw = respWriter{}
-		respWriters.Put(rw)
-	}()
+	rw := &respWriter{ResponseWriter: w}
 	rec := accessRecord{method: r.Method, behavior: -1}
 	s.serve(rw, r, now, &rec)
 	rec.status = rw.status
@@ -582,31 +574,13 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		s.proxyDirect(w, r, b, o.target(rawPath, key, fwdQuery), rec)
 		return
 	}
-	// The lookup key of the common shape is built on the stack: a hit allocates no key. Anything
-	// that keeps the key (a miss, a revalidation) gets a real string from cacheKey.
-	var ck, probe string
-	var kbuf [256]byte
-	if c := b.cfg.Cache; len(c.HeadersInKey) == 0 && len(c.CookiesInKey) == 0 &&
-		len(rawPath)+len(b.cfg.Origin)+len(keyQuery)+2 <= len(kbuf) {
-		kb := append(kbuf[:0], rawPath...)
-		kb = append(kb, 0)
-		kb = append(kb, b.cfg.Origin...)
-		kb = append(kb, 0)
-		kb = append(kb, keyQuery...)
-		probe = unsafe.String(&kb[0], len(kb)) // only for the lookup below, never stored
-	} else {
-		ck = s.cacheKey(rawPath, b, keyQuery, r)
-		probe = ck
-	}
-	e, ok := s.cache.GetIfPresent(probe)
+	ck := s.cacheKey(rawPath, b, keyQuery, r)
+	e, ok := s.cache.GetIfPresent(ck)
 	if ok && now.Before(e.freshUntil) {
 		rec.cache = cacheResultHit
 		s.metrics.hit.Inc()
 		s.serveEntry(w, r, e, xCacheHit)
 		return
-	}
-	if ck == "" {
-		ck = s.cacheKey(rawPath, b, keyQuery, r)
 	}
 	// Only a miss needs the origin's URL.
 	t := o.target(rawPath, key, fwdQuery)
