@@ -2,6 +2,7 @@ package cfsign
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"net/netip"
 	"strings"
@@ -61,6 +62,51 @@ func FuzzDecodeBase64(f *testing.F) {
 		d2, ok := decodeBase64(enc)
 		if !ok || !bytes.Equal(d, d2) {
 			t.Fatalf("re-decode differs")
+		}
+	})
+}
+
+// refDecodeBase64 is the straightforward decoder appendDecodeBase64 replaced: map the alphabet
+// back, then the standard library's strict decoder (padded when the length is a multiple of 4).
+func refDecodeBase64(s string) ([]byte, bool) {
+	if s == "" {
+		return nil, false
+	}
+	buf := []byte(s)
+	for i, c := range buf {
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-':
+			buf[i] = '+'
+		case c == '~':
+			buf[i] = '/'
+		case c == '_':
+			buf[i] = '='
+		default:
+			return nil, false
+		}
+	}
+	enc := base64.RawStdEncoding.Strict()
+	if len(buf)%4 == 0 {
+		enc = base64.StdEncoding.Strict()
+	}
+	d, err := enc.DecodeString(string(buf))
+	if err != nil {
+		return nil, false
+	}
+	return d, true
+}
+
+// FuzzDecodeBase64Reference: the table decoder agrees with the standard library's strict one.
+func FuzzDecodeBase64Reference(f *testing.F) {
+	for _, s := range []string{"AAAA", "AA__", "AA", "AAA", "AAB", "AB", "-~A_", "AB__", "A___", "____", "AA_A", "", "A", "a+b/", "MEUCIQ", "AA\nAA", "AAAAA"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := appendDecodeBase64([]byte("pre"), s)
+		want, wok := refDecodeBase64(s)
+		if ok != wok || string(got[:3]) != "pre" || (ok && !bytes.Equal(got[3:], want)) || (!ok && len(got) != 3) {
+			t.Fatalf("decode(%q) = %x, %v; reference %x, %v", s, got, ok, want, wok)
 		}
 	})
 }
