@@ -404,7 +404,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.clock()
 	rw := &respWriter{ResponseWriter: w}
 	rec := accessRecord{method: r.Method, behavior: -1}
-	s.serve(rw, r, now, &rec)
+	if e, xcache := s.serve(rw, r, now, &rec); e != nil {
+		s.serveEntry(rw, r, e, xcache)
+	}
 	rec.status = rw.status
 	if rec.status == 0 {
 		rec.status = http.StatusOK
@@ -454,7 +456,12 @@ func (s *Server) fail(w http.ResponseWriter, rec *accessRecord, status int, reas
 	io.WriteString(w, strconv.Itoa(status)+" "+http.StatusText(status)+"\n")
 }
 
-func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *accessRecord) {
+// serve admits and routes a request. A cached (or just loaded) object comes back for ServeHTTP
+// to write, so the write, net/http's deepest path, runs two frames below conn.serve instead of
+// under serve's large frame: that keeps a connection's goroutine inside its first 8 KiB stack
+// (no grow/copy after every GC shrink on the hit path). Everything else is written here and
+// serve returns nil.
+func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *accessRecord) (*entry, []string) {
 	uri := r.RequestURI
 	rawPath, rawQuery, _ := splitTarget(uri)
 	rec.rawPath, rec.rawQuery = rawPath, rawQuery
@@ -465,29 +472,29 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 	case len(uri) > maxURLBytes:
 		rec.rawPath, rec.rawQuery = rawPath[:min(len(rawPath), 256)], ""
 		s.fail(w, rec, http.StatusRequestURITooLong, reasonURLTooLong)
-		return
+		return nil, nil
 	case headerBytes(r) > maxHeaderBytes:
 		s.fail(w, rec, http.StatusRequestHeaderFieldsTooLarge, reasonHeadersTooLarge)
-		return
+		return nil, nil
 	case uri == "" || uri[0] != '/':
 		s.deny(w, rec, reasonBadTarget)
-		return
+		return nil, nil
 	case r.Host == "":
 		s.deny(w, rec, reasonNoHost)
-		return
+		return nil, nil
 	case s.hosts != nil && !s.hosts[r.Host]:
 		s.deny(w, rec, reasonUnknownHost)
-		return
+		return nil, nil
 	}
 	b := s.match(rawPath)
 	if b == nil {
 		s.deny(w, rec, reasonNoBehavior)
-		return
+		return nil, nil
 	}
 	rec.behavior = b.idx
 	if !b.methods[r.Method] {
 		s.deny(w, rec, reasonMethod)
-		return
+		return nil, nil
 	}
 	if hasDotSegment(rawPath) {
 		if b.protected {
@@ -495,7 +502,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		} else {
 			s.fail(w, rec, http.StatusBadRequest, reasonDotSegment)
 		}
-		return
+		return nil, nil
 	}
 	q := rawQuery
 	if b.protected {
@@ -524,7 +531,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 			}
 			s.tagError(w, rec)
 			cfsign.WriteError(w, err)
-			return
+			return nil, nil
 		}
 		rec.keyPairID = g.KeyPairID
 		if g.Cached {
@@ -548,7 +555,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 			} else {
 				s.fail(w, rec, http.StatusBadRequest, reasonBadKey)
 			}
-			return
+			return nil, nil
 		}
 		key = k
 	}
@@ -572,29 +579,28 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		rec.cache = cacheResultBypass
 		s.metrics.bypass.Inc()
 		s.proxyDirect(w, r, b, o.target(rawPath, key, fwdQuery), rec)
-		return
+		return nil, nil
 	}
 	ck := s.cacheKey(rawPath, b, keyQuery, r)
 	e, ok := s.cache.GetIfPresent(ck)
 	if ok && now.Before(e.freshUntil) {
 		rec.cache = cacheResultHit
 		s.metrics.hit.Inc()
-		s.serveEntry(w, r, e, xCacheHit)
-		return
+		return e, xCacheHit
 	}
 	// Only a miss needs the origin's URL.
 	t := o.target(rawPath, key, fwdQuery)
 	if ok {
 		if e.etag != "" || e.lastMod != "" {
 			s.revalidate(w, r, b, t, ck, e, now, rec)
-			return
+			return nil, nil
 		}
 	}
 	if _, ok := s.direct.GetIfPresent(ck); ok {
 		rec.cache = cacheResultMiss
 		s.metrics.miss.Inc()
 		s.proxyDirect(w, r, b, t, rec)
-		return
+		return nil, nil
 	}
 	rec.cache = cacheResultMiss
 	s.metrics.miss.Inc()
@@ -604,9 +610,9 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 	}))
 	if err != nil {
 		s.handleLoadErr(w, r, b, t, ck, rec, err)
-		return
+		return nil, nil
 	}
-	s.serveEntry(w, r, e, xCacheMiss)
+	return e, xCacheMiss
 }
 
 // cacheKey: viewer path, origin, the forwarded/keyed query, and the configured header and
