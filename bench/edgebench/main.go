@@ -15,6 +15,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -32,6 +33,7 @@ func main() {
 	urlFile := flag.String("url-file", "", "write the signed URL here")
 	keyType := flag.String("key", "ecdsa", "ecdsa or rsa")
 	cold := flag.Bool("cold", false, "turn the verified-signature cache off")
+	profile := flag.Bool("pprof", false, "also serve /debug/pprof/ on the -metrics listener (for profiling, never in measured runs)")
 	flag.Parse()
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil || !net.ParseIP(host).IsLoopback() {
@@ -84,9 +86,13 @@ func main() {
 		}
 	}
 	if *metricsAddr != "" {
-		go func() {
-			log.Println(http.ListenAndServe(*metricsAddr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-		}()
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		if *profile {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		}
+		go func() { log.Println(http.ListenAndServe(*metricsAddr, mux)) }()
 	}
 	log.Fatal(s.ListenAndServe(context.Background()))
 }
