@@ -360,22 +360,7 @@ func (w *respWriter) Flush() {
 	}
 }
 
-// Rejection reasons the edge adds to cfsign's (logs and metrics only).
 const (
-	reasonURLTooLong       = "url_too_long"
-	reasonHeadersTooLarge  = "headers_too_large"
-	reasonBadTarget        = "bad_request_target"
-	reasonNoHost           = "missing_host"
-	reasonUnknownHost      = "unknown_host"
-	reasonNoBehavior       = "no_behavior"
-	reasonMethod           = "method_not_allowed"
-	reasonDotSegment       = "dot_segment"
-	reasonBadKey           = "bad_object_key"
-	reasonOriginDown       = "origin_unreachable"
-	reasonOriginTimeout    = "origin_timeout"
-	reasonBodyTooLarge     = "body_too_large"
-	reasonLengthRequired   = "length_required"
-	reasonInternal         = "internal"
 	maxURLBytes            = 8192
 	maxHeaderBytes         = 20480
 	cacheHit, cacheMiss    = "Hit from signet", "Miss from signet"
@@ -389,8 +374,6 @@ var (
 	xCacheHit  = []string{cacheHit}
 	xCacheMiss = []string{cacheMiss}
 	bytesRange = []string{"bytes"}
-	accessDeny = cfsign.ErrorBody("AccessDenied")
-	textXML    = []string{"text/xml"}
 )
 
 // ServeHTTP serves the viewer listener. The order is spec/cloudfront.md §8.1: limits and
@@ -436,26 +419,6 @@ func (s *Server) tagError(w http.ResponseWriter, rec *accessRecord) {
 	w.Header().Set("X-Amz-Cf-Id", rec.id)
 }
 
-func (s *Server) deny(w http.ResponseWriter, rec *accessRecord, reason string) {
-	rec.reason = reason
-	s.tagError(w, rec)
-	h := w.Header()
-	h["Content-Type"] = textXML
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusForbidden)
-	w.Write(accessDeny)
-}
-
-func (s *Server) fail(w http.ResponseWriter, rec *accessRecord, status int, reason string) {
-	rec.reason = reason
-	s.tagError(w, rec)
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	io.WriteString(w, strconv.Itoa(status)+" "+http.StatusText(status)+"\n")
-}
-
 // serve admits and routes a request. A cached (or just loaded) object comes back for ServeHTTP
 // to write, so the write, net/http's deepest path, runs two frames below conn.serve instead of
 // under serve's large frame: that keeps a connection's goroutine inside its first 8 KiB stack
@@ -471,37 +434,33 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 	switch {
 	case len(uri) > maxURLBytes:
 		rec.rawPath, rec.rawQuery = rawPath[:min(len(rawPath), 256)], ""
-		s.fail(w, rec, http.StatusRequestURITooLong, reasonURLTooLong)
+		s.refuse(w, rec, reasonURLTooLong)
 		return nil, nil
 	case headerBytes(r) > maxHeaderBytes:
-		s.fail(w, rec, http.StatusRequestHeaderFieldsTooLarge, reasonHeadersTooLarge)
+		s.refuse(w, rec, reasonHeadersTooLarge)
 		return nil, nil
 	case uri == "" || uri[0] != '/':
-		s.deny(w, rec, reasonBadTarget)
+		s.refuse(w, rec, reasonBadTarget)
 		return nil, nil
 	case r.Host == "":
-		s.deny(w, rec, reasonNoHost)
+		s.refuse(w, rec, reasonNoHost)
 		return nil, nil
 	case s.hosts != nil && !s.hosts[r.Host]:
-		s.deny(w, rec, reasonUnknownHost)
+		s.refuse(w, rec, reasonUnknownHost)
 		return nil, nil
 	}
 	b := s.match(rawPath)
 	if b == nil {
-		s.deny(w, rec, reasonNoBehavior)
+		s.refuse(w, rec, reasonNoBehavior)
 		return nil, nil
 	}
 	rec.behavior = b.idx
 	if !b.methods[r.Method] {
-		s.deny(w, rec, reasonMethod)
+		s.refuse(w, rec, reasonMethod)
 		return nil, nil
 	}
 	if hasDotSegment(rawPath) {
-		if b.protected {
-			s.deny(w, rec, reasonDotSegment)
-		} else {
-			s.fail(w, rec, http.StatusBadRequest, reasonDotSegment)
-		}
+		s.refuse(w, rec, reasonDotSegment) // 403 on a protected behaviour, else 400
 		return nil, nil
 	}
 	q := rawQuery
@@ -527,7 +486,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 			if errors.As(err, &re) {
 				rec.reason = re.Reason.String()
 			} else {
-				rec.reason = "verify_error"
+				rec.reason = reasonVerifyError
 			}
 			s.tagError(w, rec)
 			cfsign.WriteError(w, err)
@@ -550,11 +509,7 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 	if o.s3 {
 		k, err := objectKey(rawPath)
 		if err != nil {
-			if b.protected {
-				s.deny(w, rec, reasonBadKey)
-			} else {
-				s.fail(w, rec, http.StatusBadRequest, reasonBadKey)
-			}
+			s.refuse(w, rec, reasonBadKey) // 403 on a protected behaviour, else 400
 			return nil, nil
 		}
 		key = k
@@ -884,18 +839,18 @@ func (s *Server) originFailed(w *respWriter, rec *accessRecord, err error) {
 	var oe *originError
 	switch {
 	case errors.As(err, &oe) && oe.timeout:
-		s.fail(w, rec, http.StatusGatewayTimeout, reasonOriginTimeout)
+		s.refuse(w, rec, reasonOriginTimeout)
 	case errors.As(err, &oe):
-		s.fail(w, rec, http.StatusBadGateway, reasonOriginDown)
+		s.refuse(w, rec, reasonOriginDown)
 	case errors.Is(err, errBodyTooLarge):
-		s.fail(w, rec, http.StatusRequestEntityTooLarge, reasonBodyTooLarge)
+		s.refuse(w, rec, reasonBodyTooLarge)
 	case errors.Is(err, errLengthRequired):
-		s.fail(w, rec, http.StatusLengthRequired, reasonLengthRequired)
+		s.refuse(w, rec, reasonLengthRequired)
 	case errors.Is(err, context.Canceled):
-		s.fail(w, rec, 499, "client_closed")
+		s.refuse(w, rec, reasonClientClosed)
 	default:
 		s.log.Error("edge: origin request failed", slog.String("error", err.Error()))
-		s.fail(w, rec, http.StatusBadGateway, reasonInternal)
+		s.refuse(w, rec, reasonInternal)
 	}
 }
 

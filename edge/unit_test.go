@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -391,5 +392,41 @@ func TestLimitsAndHosts(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 414 {
 		t.Errorf("URL over 8192 bytes: %d", resp.StatusCode)
+	}
+}
+
+// TestRefusalTable: every edge reason is in the one table, and refuse answers what it says —
+// guarded reasons as CloudFront's 403 AccessDenied on a protected behaviour only.
+func TestRefusalTable(t *testing.T) {
+	all := []string{reasonURLTooLong, reasonHeadersTooLarge, reasonBadTarget, reasonNoHost,
+		reasonUnknownHost, reasonNoBehavior, reasonMethod, reasonDotSegment, reasonBadKey,
+		reasonOriginDown, reasonOriginTimeout, reasonBodyTooLarge, reasonLengthRequired,
+		reasonClientClosed, reasonInternal, reasonVerifyError}
+	if len(refusals) != len(all) {
+		t.Fatalf("refusals has %d entries, %d reasons are declared", len(refusals), len(all))
+	}
+	s := &Server{behaviors: []*behavior{{protected: true}, {protected: false}}}
+	for _, reason := range append(all, "not_in_the_table") {
+		for bi, protected := range []bool{true, false} {
+			rf, known := refusals[reason]
+			wantStatus, wantXML := rf.status, rf.denied
+			if !known || (rf.guarded && protected) {
+				wantStatus, wantXML = http.StatusForbidden, true
+			}
+			w := httptest.NewRecorder()
+			rec := &accessRecord{behavior: bi}
+			s.refuse(w, rec, reason)
+			body := w.Body.String()
+			if w.Code != wantStatus || rec.reason != reason || w.Header().Get("X-Amz-Cf-Id") == "" ||
+				w.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("%s (protected %v): status %d reason %q headers %v", reason, protected, w.Code, rec.reason, w.Header())
+			}
+			if gotXML := strings.Contains(body, "<Code>AccessDenied</Code>"); gotXML != wantXML {
+				t.Errorf("%s (protected %v): body %q", reason, protected, body)
+			}
+			if strings.Contains(body, reason) {
+				t.Errorf("%s: the reason leaked into the body %q", reason, body)
+			}
+		}
 	}
 }
