@@ -93,12 +93,12 @@ func (a *adminAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := a.s.requestID()
 	rest, ok := strings.CutPrefix(r.URL.Path, cfAPIPrefix)
 	if !ok {
-		cfError(w, reqID, http.StatusNotFound, "Sender", "NotFound", "unknown API path")
+		cfError(w, reqID, "NotFound", "unknown API path")
 		return
 	}
 	dist, sub, _ := strings.Cut(rest, "/")
 	if a.err != nil || a.verifier == nil {
-		cfError(w, reqID, http.StatusForbidden, "Sender", "AccessDenied", "the invalidation API has no credentials configured")
+		cfError(w, reqID, "AccessDenied", "the invalidation API has no credentials configured")
 		return
 	}
 	res, err := a.verifier.Verify(r, time.Now())
@@ -117,11 +117,11 @@ func (a *adminAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		a.s.log.Warn("edge: admin request refused", slog.String("request_id", reqID), slog.String("error", err.Error()))
-		cfError(w, reqID, status, "Sender", code, msg)
+		writeCFError(w, reqID, status, code, msg)
 		return
 	}
 	if dist != a.s.distributionID() {
-		cfError(w, reqID, http.StatusNotFound, "Sender", "NoSuchDistribution", "The specified distribution does not exist.")
+		cfError(w, reqID, "NoSuchDistribution", "The specified distribution does not exist.")
 		return
 	}
 	switch {
@@ -137,7 +137,7 @@ func (a *adminAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(sub, "invalidation/") && r.Method == http.MethodGet:
 		a.get(w, reqID, strings.TrimPrefix(sub, "invalidation/"))
 	default:
-		cfError(w, reqID, http.StatusMethodNotAllowed, "Sender", "MethodNotAllowed", "unsupported method or path")
+		cfError(w, reqID, "MethodNotAllowed", "unsupported method or path")
 	}
 }
 
@@ -248,14 +248,14 @@ func (s *Server) Invalidate(paths []string) int {
 func (a *adminAPI) create(w http.ResponseWriter, r *http.Request, reqID string, body io.Reader) {
 	b, err := ParseInvalidationBatch(body)
 	if err != nil {
-		cfError(w, reqID, http.StatusBadRequest, "Sender", "InvalidArgument", err.Error())
+		cfError(w, reqID, "InvalidArgument", err.Error())
 		return
 	}
 	a.mu.Lock()
 	if prev, ok := a.byRef[b.CallerReference]; ok {
 		a.mu.Unlock()
 		if !slices.Equal(prev.batch.Paths.Items, b.Paths.Items) {
-			cfError(w, reqID, http.StatusConflict, "Sender", "InvalidationBatchAlreadyExists",
+			cfError(w, reqID, "InvalidationBatchAlreadyExists",
 				"A different invalidation batch already used this CallerReference.")
 			return
 		}
@@ -287,7 +287,7 @@ func (a *adminAPI) get(w http.ResponseWriter, reqID, id string) {
 	inv, ok := a.byID[id]
 	a.mu.Unlock()
 	if !ok {
-		cfError(w, reqID, http.StatusNotFound, "Sender", "NoSuchInvalidation", "The specified invalidation does not exist.")
+		cfError(w, reqID, "NoSuchInvalidation", "The specified invalidation does not exist.")
 		return
 	}
 	a.write(w, reqID, http.StatusOK, inv)
@@ -343,7 +343,29 @@ func writeXML(w http.ResponseWriter, reqID string, status int, v any) {
 }
 
 // cfError writes CloudFront's ErrorResponse document.
-func cfError(w http.ResponseWriter, reqID string, status int, typ, code, msg string) {
+// adminErrors maps each invalidation-API error code to its status (every one is Type
+// Sender, CloudFront's API reference). SigV4 refusals carry sigv4's own code and status.
+var adminErrors = map[string]int{
+	"NotFound":                       http.StatusNotFound,
+	"AccessDenied":                   http.StatusForbidden,
+	"NoSuchDistribution":             http.StatusNotFound,
+	"MethodNotAllowed":               http.StatusMethodNotAllowed,
+	"InvalidArgument":                http.StatusBadRequest,
+	"InvalidationBatchAlreadyExists": http.StatusConflict,
+	"NoSuchInvalidation":             http.StatusNotFound,
+}
+
+// cfError answers code with its status from adminErrors (an unlisted code is a 500 bug).
+func cfError(w http.ResponseWriter, reqID, code, msg string) {
+	status, ok := adminErrors[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeCFError(w, reqID, status, code, msg)
+}
+
+func writeCFError(w http.ResponseWriter, reqID string, status int, code, msg string) {
+	const typ = "Sender"
 	type errXML struct {
 		Type    string `xml:"Type"`
 		Code    string `xml:"Code"`
