@@ -4,15 +4,18 @@
 # arrangement, everything on 127.0.0.1. NEVER run by CI (it installs Debian packages and takes
 # minutes).
 #
-#   bench/edge.sh [-a A|B] [-r ROUNDS] [-d DURATION] [-c CONNECTIONS] [--cold]
+#   bench/edge.sh [-a A|B] [-r ROUNDS] [-d DURATION] [-c CONNECTIONS] [--cold] [--stream]
 #
 # Defaults: arrangement A, 5 rounds, -d10s, -c64. --cold adds signet-cold (ECDSA P-256) and
-# signet-cold-rsa (RSA-2048): the verified-signature cache off, every request a full verify. Results (raw wrk output, per-run CPU lines and
-# the summary table) go to bench/results/edge-<arrangement>-<UTC timestamp>/.
+# signet-cold-rsa (RSA-2048): the verified-signature cache off, every request a full verify.
+# --stream adds PROTOCOL.md's streaming-memory check (1 GiB, no-store, through signet and nginx
+# server 4, full speed and --limit-rate 100M); -r 0 --stream runs only that. Results (raw wrk
+# output, per-run CPU lines and the summary table) go to bench/results/edge-<arrangement>-<UTC
+# timestamp>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ARR=A ROUNDS=5 DUR=10s CONNS=64 COLD=0
+ARR=A ROUNDS=5 DUR=10s CONNS=64 COLD=0 STREAM=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -a) ARR=$2; shift 2 ;;
@@ -20,7 +23,8 @@ while [ $# -gt 0 ]; do
     -d) DUR=$2; shift 2 ;;
     -c) CONNS=$2; shift 2 ;;
     --cold) COLD=1; shift ;;
-    *) echo "usage: bench/edge.sh [-a A|B] [-r ROUNDS] [-d DURATION] [-c CONNECTIONS] [--cold]" >&2; exit 2 ;;
+    --stream) STREAM=1; shift ;;
+    *) echo "usage: bench/edge.sh [-a A|B] [-r ROUNDS] [-d DURATION] [-c CONNECTIONS] [--cold] [--stream]" >&2; exit 2 ;;
   esac
 done
 case "$ARR" in A|B) ;; *) echo "edge.sh: -a A or B" >&2; exit 2 ;; esac
@@ -89,7 +93,7 @@ SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # --- start servers --------------------------------------------------------------------------
 log "starting servers"
-"$TMP/origin" -addr "127.0.0.1:$P_ORIGIN" -file "$TMP/docroot/obj" 2>"$TMP/origin.log" &
+"$TMP/origin" -addr "127.0.0.1:$P_ORIGIN" -file "$TMP/docroot/obj" -big-size $(( 1 << 30 )) 2>"$TMP/origin.log" &
 PIDS+=($!); PID_ORIGIN=$!
 waitport "$P_ORIGIN"
 
@@ -97,7 +101,7 @@ waitport "$P_ORIGIN"
 PIDS+=($!); PID_CEIL=$!
 
 "${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench" -addr "127.0.0.1:$P_SIGNET" -origin "http://127.0.0.1:$P_ORIGIN" \
-  -url-file "$TMP/signet.url" 2>"$TMP/signet.log" &
+  -url-file "$TMP/signet.url" -big-url-file "$TMP/big.url" 2>"$TMP/signet.log" &
 PIDS+=($!); PID_SIGNET=$!
 
 if [ "$COLD" = 1 ]; then
@@ -291,5 +295,55 @@ out = "\n".join(lines) + "\n"
 open(f"{res}/summary.md", "w").write(out)
 print(out)
 PY
+# --- streaming memory (PROTOCOL.md "Streaming memory") ----------------------------------------
+# After the load rounds, since resetting the peak RSS would spoil rss.tsv. 1 GiB, no-store, via
+# signet (streamed uncached: over max_object_bytes) and nginx server 4 (proxy_buffering on).
+rss_kib() { awk -v k="$2" '$1==k":"{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+wbytes() { local sum=0 p v; for p in $(tree "$1"); do v=$(awk '/^write_bytes/{print $2}' "/proc/$p/io" 2>/dev/null || echo 0); sum=$(( sum + ${v:-0} )); done; echo "$sum"; }
+stream_one() { # name url root-pid spool-dir mode(full|100M)
+  local name=$1 url=$2 root=$3 spool=$4 mode=$5 p
+  declare -A idle
+  for p in $(tree "$root"); do idle[$p]=$(rss_kib "$p" VmRSS); echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done
+  local w0; w0=$(wbytes "$root")
+  local maxspool=0 sampler=
+  if [ -n "$spool" ]; then
+    ( m=0; while :; do v=$(du -sb "$spool" 2>/dev/null | awk '{print $1}'); [ "${v:-0}" -gt "$m" ] && { m=$v; echo "$m" >"$TMP/spool.max"; }; sleep 0.1; done ) &
+    sampler=$!
+    echo 0 >"$TMP/spool.max"
+  fi
+  local rate=(); [ "$mode" = full ] || rate=(--limit-rate "$mode")
+  local out
+  out=$(curl -s -o /dev/null --max-time 120 "${rate[@]}" -w '%{http_code} %{size_download} %{time_starttransfer} %{time_total} %{speed_download}' "$url")
+  if [ -n "$sampler" ]; then kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; maxspool=$(cat "$TMP/spool.max"); fi
+  local growth=0 g
+  for p in $(tree "$root"); do g=$(( $(rss_kib "$p" VmHWM) - ${idle[$p]:-0} )); [ "$g" -gt "$growth" ] && growth=$g; done
+  local w1; w1=$(wbytes "$root")
+  set -- $out
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$1" "$2" "$3" "$4" "$5" "$growth" "$(( w1 - w0 > maxspool ? w1 - w0 : maxspool ))" >>"$RES/stream.tsv"
+  log "stream $name $mode: HTTP $1, $2 bytes, first byte ${3}s, $(( ${5%.*} / 1048576 )) MiB/s, peak RSS growth $(( growth / 1024 )) MiB"
+}
+if [ "$STREAM" = 1 ]; then
+  log "streaming 1 GiB through signet and nginx server 4"
+  printf 'target\tmode\tstatus\tbytes\tttfb_s\ttotal_s\tbytes_per_s\trss_growth_kib\tspooled_bytes\n' >"$RES/stream.tsv"
+  waitport "$P_STREAM"
+  for mode in full 100M; do
+    wait_quiet
+    stream_one signet "$(head -n1 "$TMP/big.url")" "$PID_SIGNET" "" "$mode"
+    wait_quiet
+    stream_one nginx-stream "http://127.0.0.1:$P_STREAM/big" "$PID_NGINX" "$NGX/tmp_proxy" "$mode"
+  done
+  python3 - "$RES" <<'PY' | tee -a "$RES/summary.md"
+import csv, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/stream.tsv"), delimiter="\t"))
+print("\n### Streaming 1 GiB (no-store)\n")
+print("| target | client | status | first byte | throughput | peak RSS growth | spooled to disk |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    print(f"| {r['target']} | {'full speed' if r['mode']=='full' else '--limit-rate ' + r['mode']} | {r['status']} | "
+          f"{float(r['ttfb_s'])*1000:.1f} ms | {float(r['bytes_per_s'])/2**20:.0f} MiB/s | "
+          f"{int(r['rss_growth_kib'])/1024:.1f} MiB | {int(r['spooled_bytes'])/2**20:.0f} MiB |")
+PY
+fi
+
 cat "$RES/env.txt"
 log "results in $RES"

@@ -31,6 +31,7 @@ func main() {
 	origin := flag.String("origin", "http://127.0.0.1:18200", "benchmark origin base URL")
 	path := flag.String("path", "/obj", "object path to sign")
 	urlFile := flag.String("url-file", "", "write the signed URL here")
+	bigURLFile := flag.String("big-url-file", "", "also write a signed URL for /big (the streaming check) here")
 	keyType := flag.String("key", "ecdsa", "ecdsa or rsa")
 	cold := flag.Bool("cold", false, "turn the verified-signature cache off")
 	profile := flag.Bool("pprof", false, "also serve /debug/pprof/ on the -metrics listener (for profiling, never in measured runs)")
@@ -82,6 +83,15 @@ func main() {
 	}
 	if *urlFile != "" {
 		if err := os.WriteFile(*urlFile, []byte(u+"\n"), 0o600); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *bigURLFile != "" {
+		bu, err := signer.SignURL("http://"+*addr+"/big", cfsign.SignParams{Expires: time.Now().Add(24 * time.Hour)})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*bigURLFile, []byte(bu+"\n"), 0o600); err != nil {
 			log.Fatal(err)
 		}
 	}
