@@ -342,7 +342,6 @@ func writeXML(w http.ResponseWriter, reqID string, status int, v any) {
 	w.Write(out)
 }
 
-// cfError writes CloudFront's ErrorResponse document.
 // adminErrors maps each invalidation-API error code to its status (every one is Type
 // Sender, CloudFront's API reference). SigV4 refusals carry sigv4's own code and status.
 var adminErrors = map[string]int{
@@ -364,6 +363,7 @@ func cfError(w http.ResponseWriter, reqID, code, msg string) {
 	writeCFError(w, reqID, status, code, msg)
 }
 
+// writeCFError writes CloudFront's ErrorResponse document.
 func writeCFError(w http.ResponseWriter, reqID string, status int, code, msg string) {
 	const typ = "Sender"
 	type errXML struct {

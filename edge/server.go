@@ -483,13 +483,13 @@ func (s *Server) serve(w *respWriter, r *http.Request, now time.Time, rec *acces
 		}, &g)
 		if err != nil {
 			var re *cfsign.RejectError
-			if errors.As(err, &re) {
-				rec.reason = re.Reason.String()
-			} else {
-				rec.reason = reasonVerifyError
+			if !errors.As(err, &re) {
+				s.refuse(w, rec, reasonVerifyError)
+				return nil, nil
 			}
+			rec.reason = re.Reason.String()
 			s.tagError(w, rec)
-			cfsign.WriteError(w, err)
+			cfsign.WriteError(w, err) // 403 with the XML body of re's CloudFront code
 			return nil, nil
 		}
 		rec.keyPairID = g.KeyPairID
