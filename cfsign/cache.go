@@ -25,9 +25,10 @@ type cacheShard struct {
 }
 
 type cacheEntry struct {
-	key string
-	cp  *compiledPolicy
-	dlt int64 // the entry is dead at or after this Unix time
+	key   string
+	cp    *compiledPolicy
+	grant *Grant // the memo's whole verification; nil in the signature cache
+	dlt   int64  // the entry is dead at or after this Unix time
 }
 
 func newSigCache(size int) *sigCache {
@@ -54,12 +55,12 @@ func (c *sigCache) get(h uint64, key []byte, now int64) *cacheEntry {
 
 // put remembers a verified signature until its policy's DateLessThan. When the shard is full it
 // drops an expired entry if it finds one among a few, else an arbitrary one (map order is random).
-func (c *sigCache) put(h uint64, key []byte, cp *compiledPolicy, now int64) {
+func (c *sigCache) put(h uint64, key []byte, cp *compiledPolicy, g *Grant, now int64) {
 	dlt := cp.policy.DateLessThan
 	if now >= dlt {
 		return
 	}
-	e := &cacheEntry{key: string(key), cp: cp, dlt: dlt}
+	e := &cacheEntry{key: string(key), cp: cp, grant: g, dlt: dlt}
 	s := &c.shards[h%cacheShards]
 	s.mu.Lock()
 	defer s.mu.Unlock()

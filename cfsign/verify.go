@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/signet-project/signet/keys"
@@ -38,7 +39,8 @@ type VerifierOptions struct {
 	// refuses policies holding one with MalformedPolicy.
 	AllowIPv6 bool
 	// CacheSize bounds the verified-signature cache (entries, rounded up to a multiple of 32
-	// shards); 0 = 65536; < 0 disables the cache.
+	// shards); 0 = 65536; < 0 disables the cache. The memo of whole verifications of repeated
+	// requests (at most 2 KiB each) holds a quarter as many and is off with it.
 	CacheSize int
 }
 
@@ -86,7 +88,7 @@ type Grant struct {
 	Expires   time.Time // DateLessThan
 	Path      string    // raw path that was verified (bytes before '?')
 	Query     string    // Q: raw query minus signing pieces (query carrier) / whole raw query (cookie carrier)
-	Cached    bool      // the signature check was skipped thanks to the verified-signature cache
+	Cached    bool      // the signature check was skipped: verified-signature cache or grant memo
 }
 
 // Viewer is the request as the viewer sent it (spec/cloudfront.md §8.3).
@@ -122,7 +124,9 @@ type Verifier struct {
 	keys      map[string]*keyEntry
 	skew      int64
 	allowIPv6 bool
-	cache     *sigCache
+	cache     *sigCache // verified signatures
+	memo      *sigCache // whole verifications of repeated requests (verifyMemo)
+	seen      []atomic.Uint64
 }
 
 // NewVerifier builds a verifier trusting the keys of groups. It fails closed: no keys, a key
@@ -185,6 +189,8 @@ func NewVerifier(groups []KeyGroup, opts *VerifierOptions) (*Verifier, error) {
 	}
 	if size > 0 {
 		v.cache = newSigCache(size)
+		v.memo = newSigCache(max(cacheShards, size/4))
+		v.seen = make([]atomic.Uint64, 4096)
 	}
 	return v, nil
 }
@@ -446,8 +452,89 @@ func (v *Verifier) verify(req *Viewer, x *Explanation) (*Grant, *RejectError) {
 	return g, nil
 }
 
-// verifyInto is verify writing the grant into *g, which it sets only on success.
+// verifyInto is verify writing the grant into *g, which it sets only on success. The hot path
+// (x nil, cache on) goes through the grant memo.
 func (v *Verifier) verifyInto(req *Viewer, x *Explanation, g *Grant) *RejectError {
+	if x == nil && v.memo != nil && req != nil {
+		return v.verifyMemo(req, g)
+	}
+	return v.verifyFull(req, x, g, nil)
+}
+
+// maxMemoKey bounds the requests the grant memo keeps: a signed URL or a custom policy with its
+// cookies fits; a request carrying a large unrelated Cookie header is verified the long way.
+const maxMemoKey = 2048
+
+// verifyMemo answers a repeat of a request that verified before. It goes further than the
+// signature cache of spec/cloudfront.md §9.11 (which skips only step 7) without changing any
+// answer. The memo is keyed on every byte the verification reads except the client address
+// and the time: scheme, Host, request target and Cookie header, each length-prefixed so no two
+// requests share a key. All else it depends on (trusted keys, algorithms, skew) is fixed for
+// the Verifier's life, so steps 0–7 and the resource match would give the same result again.
+// What the time and the address decide (step 8) is checked on every hit, and any doubt (a
+// condition failing, a key too long, a miss) takes the full path, which gives the exact
+// rejection. Only successes are remembered, and never past DateLessThan.
+func (v *Verifier) verifyMemo(req *Viewer, g *Grant) *RejectError {
+	n := 1 + 2 + len(req.Host) + 2 + len(req.RequestURI) + len(req.Cookie)
+	if n > maxMemoKey || (req.Scheme != "http" && req.Scheme != "https") {
+		return v.verifyFull(req, nil, g, nil)
+	}
+	// The key stays under maxMemoKey, so the scratch buffer always goes back to the pool.
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	k := append(sc.b[:0], req.Scheme[len(req.Scheme)-1]) // 'p' (http) or 's' (https)
+	k = append(k, byte(len(req.Host)>>8), byte(len(req.Host)))
+	k = append(k, req.Host...)
+	k = append(k, byte(len(req.RequestURI)>>8), byte(len(req.RequestURI)))
+	k = append(k, req.RequestURI...)
+	k = append(k, req.Cookie...)
+	sc.b = k
+	now := req.Now.Unix()
+	h := v.memo.hash(k)
+	if e := v.memo.get(h, k, now); e != nil && v.conditionsHold(e.cp, req.ClientIP, now) {
+		*g = *e.grant
+		g.Cached = true
+		return nil
+	}
+	// A request is remembered the second time it verifies: a URL fetched once (one segment of
+	// a stream under wildcard cookies) would only churn the memo. seen holds the hashes of
+	// recent first sights; a collision there only admits a request early.
+	slot := &v.seen[h%uint64(len(v.seen))]
+	if slot.Load() != h {
+		slot.Store(h)
+		return v.verifyFull(req, nil, g, nil)
+	}
+	var cp *compiledPolicy
+	if re := v.verifyFull(req, nil, g, &cp); re != nil {
+		return re
+	}
+	gc := *g
+	v.memo.put(h, k, cp, &gc, now)
+	return nil
+}
+
+// conditionsHold is step 8 as a yes/no: the checks of verifyFull that depend on the time and
+// the client address, the only inputs the grant memo's key leaves out.
+func (v *Verifier) conditionsHold(cp *compiledPolicy, client netip.Addr, now int64) bool {
+	p := cp.policy
+	if !(now-v.skew < p.DateLessThan) {
+		return false
+	}
+	if p.HasDateGreaterThan && !(now+v.skew > p.DateGreaterThan) {
+		return false
+	}
+	if cp.hasIP {
+		ip := client.Unmap()
+		if !ip.IsValid() || !cp.ip.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// verifyFull runs every step. On success it sets *g and, when cpOut is not nil, the compiled
+// policy the grant came from.
+func (v *Verifier) verifyFull(req *Viewer, x *Explanation, g *Grant, cpOut **compiledPolicy) *RejectError {
 	var first *RejectError
 	if req == nil {
 		req = &Viewer{}
@@ -662,7 +749,7 @@ func (v *Verifier) verifyInto(req *Viewer, x *Explanation, g *Grant) *RejectErro
 				x.add("verify", true, "signature verifies over the "+kind.String()+" policy")
 			}
 			if v.cache != nil && x == nil {
-				v.cache.put(h, b, cp, now)
+				v.cache.put(h, b, cp, nil, now)
 			}
 		}
 	}
@@ -721,6 +808,9 @@ func (v *Verifier) verifyInto(req *Viewer, x *Explanation, g *Grant) *RejectErro
 		Path:      r.path,
 		Query:     r.q,
 		Cached:    ent != nil,
+	}
+	if cpOut != nil {
+		*cpOut = cp
 	}
 	return nil
 }
