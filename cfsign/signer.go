@@ -448,6 +448,12 @@ func percentDecode(s string) (string, bool) {
 // hasDotSegment reports whether a raw path has a "." or ".." segment, also spelled with %2e
 // (spec/cloudfront.md §9.10).
 func hasDotSegment(path string) bool {
+	// A segment that can be "." or ".." starts with '.' or '%' (of %2e), at the start or after
+	// a '/'. Most paths have neither, and are done after two scans.
+	if !strings.Contains(path, "/.") && !strings.Contains(path, "/%") &&
+		(path == "" || (path[0] != '.' && path[0] != '%')) {
+		return false
+	}
 	for seg := range strings.SplitSeq(path, "/") {
 		if len(seg) == 0 || len(seg) > 6 {
 			continue

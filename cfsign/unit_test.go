@@ -486,3 +486,26 @@ func TestWildcardCookiesAreCustom(t *testing.T) {
 		}
 	}
 }
+
+func TestHasDotSegment(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/a/b":        false,
+		"/a/./b":      true,
+		"/a/../b":     true,
+		"/a/%2E%2e/b": true,
+		"/a/.%2E":     true,
+		"/a/%2e.":     true,
+		"/a/...":      false,
+		"/a/.b":       false,
+		"/v/seg1.ts":  false,
+		"/v/%41.ts":   false,
+		"..":          true,
+		"%2e":         true,
+		"":            false,
+		"/":           false,
+	} {
+		if got := hasDotSegment(p); got != want {
+			t.Errorf("hasDotSegment(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -47,6 +47,12 @@ func matchPattern(pattern, path string) bool {
 // hasDotSegment reports whether a raw path holds a "." or ".." segment, also spelled with %2e
 // (spec §9.10): the verified path must select the object byte for byte.
 func hasDotSegment(rawPath string) bool {
+	// A segment that can be "." or ".." starts with '.' or '%' (of %2e), at the start or after
+	// a '/'. Most paths have neither, and are done after two scans.
+	if !strings.Contains(rawPath, "/.") && !strings.Contains(rawPath, "/%") &&
+		(rawPath == "" || (rawPath[0] != '.' && rawPath[0] != '%')) {
+		return false
+	}
 	for seg := range strings.SplitSeq(rawPath, "/") {
 		// Only a segment starting with '.' or "%2e" can decode to "." or "..".
 		if len(seg) == 0 || len(seg) > 6 || (seg[0] != '.' && seg[0] != '%') {

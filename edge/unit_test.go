@@ -60,6 +60,14 @@ func TestHasDotSegment(t *testing.T) {
 		"/..":           true,
 		"/public/../x":  true,
 		"/a/%2e%2e%2fb": false, // one segment "..%2fb": not a dot segment on the wire
+		"..":            true,  // no leading slash: the first segment counts too
+		"%2e":           true,
+		".":             true,
+		"":              false,
+		"a/%2E%2e":      true,
+		"/v/seg1.ts":    false,
+		"/v/%41.ts":     false,
+		"/v/.well/x/.":  true,
 	} {
 		if got := hasDotSegment(p); got != want {
 			t.Errorf("hasDotSegment(%q) = %v, want %v", p, got, want)
@@ -426,6 +434,28 @@ func TestRefusalTable(t *testing.T) {
 			}
 			if strings.Contains(body, reason) {
 				t.Errorf("%s: the reason leaked into the body %q", reason, body)
+			}
+		}
+	}
+}
+
+// TestPeerMemo: the remembered host gives exactly what parsing would, whatever came before.
+func TestPeerMemo(t *testing.T) {
+	remotes := []string{
+		"192.0.2.1:443", "192.0.2.1:1", "192.0.2.2:443", "[::ffff:192.0.2.1]:443", "[2001:db8::1]:80",
+		"[fe80::1%eth0]:80", "[fe80::1%eth0]:99999", "[fe80::1%eth0]:080", "192.0.2.1", "::1", "::2",
+		"192.0.2.1:", "192.0.2.1:+1", "@", "", "[::1]:65535", "[::1]:65536", "bad:1", "[192.0.2.1]:80",
+		"[192.0.2.1]:0", "[]:1", "[:1", "]:1", "[::1]]:1",
+	}
+	s := &Server{}
+	for range 3 {
+		for i, a := range remotes {
+			for _, b := range remotes[i:] {
+				for _, r := range []string{a, b, a} {
+					if got, want := s.peer(r), peerAddr(r); got != want {
+						t.Fatalf("peer(%q) = %v after %q, want %v", r, got, a, want)
+					}
+				}
 			}
 		}
 	}

@@ -33,6 +33,47 @@ func (t proxyTrust) trusted(a netip.Addr) bool {
 	return false
 }
 
+// peerMemo is the last peer host parsed. Behind a load balancer (and under a load test) most
+// requests come from one address, and parsing it was a visible share of a cache hit.
+type peerMemo struct {
+	host string
+	addr netip.Addr
+}
+
+// peer is peerAddr(remote), remembering the last host. In the "host:port" form net/http always
+// gives (a host without ':' or in brackets, a port of 1–5 digits up to 65535) peerAddr's result
+// depends on the host alone, so the memo is exact; anything else is parsed every time.
+func (s *Server) peer(remote string) netip.Addr {
+	i := strings.LastIndexByte(remote, ':')
+	if i < 0 || !validPort(remote[i+1:]) {
+		return peerAddr(remote)
+	}
+	host := remote[:i]
+	if strings.IndexByte(host, ':') >= 0 && (host[0] != '[' || host[len(host)-1] != ']') {
+		return peerAddr(remote)
+	}
+	if m := s.lastPeer.Load(); m != nil && m.host == host {
+		return m.addr
+	}
+	a := peerAddr(remote)
+	s.lastPeer.Store(&peerMemo{host: host, addr: a})
+	return a
+}
+
+func validPort(p string) bool {
+	if len(p) == 0 || len(p) > 5 {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+		n = n*10 + int(p[i]-'0')
+	}
+	return n <= 65535
+}
+
 // peerAddr parses r.RemoteAddr; IPv4-mapped IPv6 is unmapped.
 func peerAddr(remote string) netip.Addr {
 	if ap, err := netip.ParseAddrPort(remote); err == nil {
