@@ -28,8 +28,12 @@
 //
 // Signature checks use crypto/rsa (PKCS #1 v1.5) and crypto/ecdsa (ASN.1 DER), which are
 // constant-time in the private key; public keys, policies and signatures are treated as public.
-// A bounded cache of verified signatures, keyed on every signed byte, lets a repeated request
-// skip only the signature check; an entry never outlives the policy's DateLessThan.
+// A bounded cache of verified signatures, keyed on every signed byte, lets a request that
+// reuses a signature skip only the signature check. A second, smaller memo answers a
+// byte-identical repeat (same scheme, Host, target and Cookie header) without parsing it again,
+// and still checks the time and client-address conditions on every hit. Entries never outlive
+// the policy's DateLessThan, and neither can change an answer: a miss or a failed condition
+// takes the full path.
 //
 // In FIPS 140 mode (GODEBUG=fips140=on or only) SHA-1 is refused with an error naming the fix
 // (--hash-algorithm SHA256) before crypto/sha1 is touched. IPv6 AWS:SourceIp CIDRs are a signet
