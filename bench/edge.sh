@@ -6,6 +6,8 @@
 #
 #   bench/edge.sh [-a A|B] [-r ROUNDS] [-d DURATION] [-c CONNECTIONS] [--cold] [--stream]
 #
+# signet is built as cmd/signet is, with profile-guided optimisation (default.pgo, see
+# bench/pgo.sh); signet-nopgo is the same edge built with -pgo=off, to show what the profile adds.
 # Defaults: arrangement A, 5 rounds, -d10s, -c64. --cold adds signet-cold (ECDSA P-256) and
 # signet-cold-rsa (RSA-2048): the verified-signature cache off, every request a full verify.
 # --stream adds PROTOCOL.md's streaming-memory check (1 GiB, no-store, through signet and nginx
@@ -73,7 +75,8 @@ waitport() {
 log "building"
 go build -o "$TMP/ceiling" "$SHARED/ceiling/main.go"
 go build -o "$TMP/origin" ./bench/origin
-go build -o "$TMP/edgebench" ./bench/edgebench
+go build -o "$TMP/edgebench" ./bench/edgebench                   # with default.pgo, as cmd/signet
+go build -pgo=off -o "$TMP/edgebench-nopgo" ./bench/edgebench     # signet-nopgo: what PGO adds
 
 mkdir -p "$TMP/docroot"
 head -c 4096 /dev/urandom >"$TMP/docroot/obj"
@@ -88,6 +91,7 @@ fi
 if [ -n "$GMP" ]; then GOENV=(env GOMAXPROCS="$GMP"); else GOENV=(env); fi
 
 P_ORIGIN=$(freeport) P_CEIL=$(freeport) P_SIGNET=$(freeport) P_COLD=$(freeport) P_COLDRSA=$(freeport)
+P_NOPGO=$(freeport)
 P_STATIC=$(freeport) P_CACHE=$(freeport) P_SIGNED=$(freeport) P_STREAM=$(freeport) P_VARNISH=$(freeport)
 SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
@@ -103,6 +107,10 @@ PIDS+=($!); PID_CEIL=$!
 "${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench" -addr "127.0.0.1:$P_SIGNET" -origin "http://127.0.0.1:$P_ORIGIN" \
   -url-file "$TMP/signet.url" -big-url-file "$TMP/big.url" 2>"$TMP/signet.log" &
 PIDS+=($!); PID_SIGNET=$!
+
+"${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench-nopgo" -addr "127.0.0.1:$P_NOPGO" -origin "http://127.0.0.1:$P_ORIGIN" \
+  -url-file "$TMP/nopgo.url" 2>"$TMP/nopgo.log" &
+PIDS+=($!); PID_NOPGO=$!
 
 if [ "$COLD" = 1 ]; then
   "${GOENV[@]}" "${PIN[@]}" "$TMP/edgebench" -cold -addr "127.0.0.1:$P_COLD" -origin "http://127.0.0.1:$P_ORIGIN" \
@@ -130,10 +138,10 @@ sed -e "s|{{ORIGIN_HOST}}|127.0.0.1|g" -e "s|{{ORIGIN_PORT}}|$P_ORIGIN|g" \
   -s malloc,256m "${VPOOLS[@]}" >"$TMP/varnish.log" 2>&1 &
 PIDS+=($!); PID_VARNISH=$!
 
-for p in "$P_CEIL" "$P_SIGNET" "$P_STATIC" "$P_CACHE" "$P_SIGNED" "$P_VARNISH"; do waitport "$p"; done
+for p in "$P_CEIL" "$P_SIGNET" "$P_NOPGO" "$P_STATIC" "$P_CACHE" "$P_SIGNED" "$P_VARNISH"; do waitport "$p"; done
 if [ "$COLD" = 1 ]; then waitport "$P_COLD"; waitport "$P_COLDRSA"; fi
-for f in signet cold coldrsa; do
-  [ "$f" != signet ] && [ "$COLD" != 1 ] && continue
+for f in signet nopgo cold coldrsa; do
+  [ "$f" != signet ] && [ "$f" != nopgo ] && [ "$COLD" != 1 ] && continue
   for i in $(seq 1 50); do [ -s "$TMP/$f.url" ] && break; sleep 0.1; done
 done
 
@@ -143,11 +151,12 @@ MD5=$(printf '%s' "$EXPIRES/obj $SECRET" | openssl md5 -binary | openssl base64 
 declare -A URL PIDOF
 URL[go-ceiling]="http://127.0.0.1:$P_CEIL/obj";               PIDOF[go-ceiling]=$PID_CEIL
 URL[signet]=$(head -n1 "$TMP/signet.url");                    PIDOF[signet]=$PID_SIGNET
+URL[signet-nopgo]=$(head -n1 "$TMP/nopgo.url");               PIDOF[signet-nopgo]=$PID_NOPGO
 URL[nginx-signed]="http://127.0.0.1:$P_SIGNED/obj?md5=$MD5&expires=$EXPIRES"; PIDOF[nginx-signed]=$PID_NGINX
 URL[nginx-cache]="http://127.0.0.1:$P_CACHE/obj";             PIDOF[nginx-cache]=$PID_NGINX
 URL[nginx-static]="http://127.0.0.1:$P_STATIC/obj";           PIDOF[nginx-static]=$PID_NGINX
 URL[varnish]="http://127.0.0.1:$P_VARNISH/obj";               PIDOF[varnish]=$PID_VARNISH
-TARGETS=(signet go-ceiling nginx-signed nginx-cache nginx-static varnish)
+TARGETS=(signet signet-nopgo go-ceiling nginx-signed nginx-cache nginx-static varnish)
 if [ "$COLD" = 1 ]; then
   URL[signet-cold]=$(head -n1 "$TMP/cold.url"); PIDOF[signet-cold]=$PID_COLD
   URL[signet-cold-rsa]=$(head -n1 "$TMP/coldrsa.url"); PIDOF[signet-cold-rsa]=$PID_COLDRSA
@@ -164,7 +173,7 @@ for t in "${TARGETS[@]}"; do
     echo "edge.sh: $t answered $code or wrong bytes" >&2; exit 1
   fi
   case "$t" in
-    signet|signet-cold|signet-cold-rsa) printf '%s' "$hdr" | grep -qi '^X-Cache: Hit from signet' || { echo "edge.sh: $t not a hit" >&2; exit 1; } ;;
+    signet|signet-nopgo|signet-cold|signet-cold-rsa) printf '%s' "$hdr" | grep -qi '^X-Cache: Hit from signet' || { echo "edge.sh: $t not a hit" >&2; exit 1; } ;;
     nginx-signed|nginx-cache|varnish) printf '%s' "$hdr" | grep -qi '^X-Cache: HIT' || { echo "edge.sh: $t not a hit" >&2; exit 1; } ;;
   esac
 done
