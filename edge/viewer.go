@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/signet-project/signet/cfsign"
@@ -41,7 +42,7 @@ type peerMemo struct {
 }
 
 // peer is peerAddr(remote), remembering the last host. In the "host:port" form net/http always
-// gives (a host without ':' or in brackets, a port of 1–5 digits up to 65535) peerAddr's result
+// gives (a host without ':' or in brackets, a decimal port up to 65535) peerAddr's result
 // depends on the host alone, so the memo is exact; anything else is parsed every time.
 func (s *Server) peer(remote string) netip.Addr {
 	i := strings.LastIndexByte(remote, ':')
@@ -60,18 +61,10 @@ func (s *Server) peer(remote string) netip.Addr {
 	return a
 }
 
+// validPort is netip.ParseAddrPort's test of a port.
 func validPort(p string) bool {
-	if len(p) == 0 || len(p) > 5 {
-		return false
-	}
-	n := 0
-	for i := 0; i < len(p); i++ {
-		if p[i] < '0' || p[i] > '9' {
-			return false
-		}
-		n = n*10 + int(p[i]-'0')
-	}
-	return n <= 65535
+	_, err := strconv.ParseUint(p, 10, 16)
+	return err == nil
 }
 
 // peerAddr parses r.RemoteAddr; IPv4-mapped IPv6 is unmapped.
