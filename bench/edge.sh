@@ -40,36 +40,10 @@ TMP=$(mktemp -d /tmp/signet-edge-bench.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
 
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
+. bench/lib.sh
 trap cleanup EXIT
 
-log() { printf '== %s\n' "$*" >&2; }
-
-# --- peers (idempotent) ---------------------------------------------------------------------
-need=()
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
-command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ] || need+=(varnish)
-command -v wrk >/dev/null || need+=(wrk)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-export PATH="$PATH:/usr/sbin"
-
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-waitport() {
-  local i
-  for i in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "edge.sh: nothing listening on 127.0.0.1:$1" >&2; return 1
-}
+need_packages nginx:nginx varnishd:varnish wrk:wrk
 
 # --- build ----------------------------------------------------------------------------------
 log "building"

@@ -16,27 +16,9 @@ cd "$(dirname "$0")/.."
 
 TMP=$(mktemp -d)
 PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
+. bench/lib.sh
 trap cleanup EXIT
-log() { printf '== %s\n' "$*" >&2; }
-
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-waitport() {
-  local i
-  for i in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "pgo.sh: nothing listening on 127.0.0.1:$1" >&2; return 1
-}
+need_packages wrk:wrk
 
 log "building (without a profile)"
 go build -pgo=off -o "$TMP/origin" ./bench/origin
